@@ -1,0 +1,113 @@
+"""Read-only views over what the crawler gathered for one site (the site artifact).
+
+The site artifact is a JSON document (``crawler.spiders.sveden.SvedenSpider`` writes it,
+storage keeps it). Its shape::
+
+    {"version": 1, "url", "host", "org_id", "org_type",
+     "outcome": {"status", "message", "http_status"},   # see OUTCOMES
+     "index": {"url", "found_by"} | null,
+     "sections": {slug: {"url", "found_by", "status", "error_kind", "error", "final_url",
+                         "page": int, "addrefs": [int]}},
+     "pages": [{"url", "final_url", "status", "error_kind", "error", "role", "section",
+                "microdata": [{"p", "tag", "t", "h"?, "a"?}], "itemtypes", "links", "forms", ...}],
+     "probes": {url: {"status", "error_kind", "error", "method"}},
+     "stats": {...}}
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+ARTIFACT_VERSION = 1
+
+# Organization-level outcomes of a crawl (the monitoring issue's vocabulary).
+OUTCOMES = {
+    "ok": "проверен",
+    "no_sveden_section": "раздел «Сведения об образовательной организации» не найден",
+    "unreachable": "сайт недоступен (DNS или соединение отклонено)",
+    "timeout": "сайт не ответил вовремя",
+    "tls_error": "ошибка TLS-сертификата",
+    "http_error": "сайт ответил ошибкой HTTP",
+    "blocked": "доступ заблокирован (403/429 или страница-проверка)",
+    "robots_disallowed": "robots.txt запрещает обход сайта",
+    "redirect_loop": "бесконечная переадресация",
+    "too_large": "страница слишком большая",
+    "bad_url": "неверный адрес сайта",
+}
+CHECKED_OUTCOMES = ("ok", "no_sveden_section")
+
+
+def legacy_key(token: str) -> str:
+    """``RegDate``, ``E-mail``, ``Ustav_DocLink`` → the key of their current names."""
+    return token.lower().replace("_", "").replace("-", "")
+
+
+@dataclass
+class Node:
+    prop: str
+    text: str
+    hrefs: list[str]
+    ancestors: list[int]  # indexes (within the page) of itemprop ancestors, nearest first
+    index: int
+    page_url: str
+    page: list[dict[str, Any]] = field(repr=False, default_factory=list)
+
+    def has_ancestor(self, prop: str) -> bool:
+        return any(prop in self.page[i]["p"].split() for i in self.ancestors)
+
+    def ancestor_ids(self, prop: str) -> list[tuple[str, int]]:
+        return [(self.page_url, i) for i in self.ancestors if prop in self.page[i]["p"].split()]
+
+
+class SectionView:
+    """All microdata of one subsection (its page and its addRef pages), indexed once."""
+
+    def __init__(self, slug: str, pages: list[dict[str, Any]]):
+        self.slug = slug
+        self.pages = pages
+        self.by_prop: dict[str, list[Node]] = defaultdict(list)
+        self.by_legacy: dict[str, list[Node]] = defaultdict(list)
+        self.itemtypes: list[tuple[str, str]] = []
+        for page in pages:
+            url = page.get("final_url") or page.get("url", "")
+            nodes = page.get("microdata") or []
+            for i, raw in enumerate(nodes):
+                for token in raw["p"].split():
+                    node = Node(token, raw.get("t", ""), raw.get("h", []), raw.get("a", []), i, url, nodes)
+                    self.by_prop[token].append(node)
+                    self.by_legacy[legacy_key(token)].append(node)
+            self.itemtypes.extend((url, t) for t in page.get("itemtypes", []))
+
+    def nodes(self, prop: str) -> list[Node]:
+        return self.by_prop.get(prop, [])
+
+    @property
+    def url(self) -> str:
+        return self.pages[0].get("final_url") or self.pages[0].get("url", "") if self.pages else ""
+
+
+class SiteView:
+    """Index of a site artifact for the rules: section views built once per check."""
+
+    def __init__(self, artifact: dict[str, Any]):
+        self.artifact = artifact
+        self.pages: list[dict[str, Any]] = artifact.get("pages", [])
+        self.probes: dict[str, dict[str, Any]] = artifact.get("probes", {})
+        self.sections_meta: dict[str, dict[str, Any]] = artifact.get("sections", {})
+        self.views: dict[str, SectionView] = {}
+        for slug, meta in self.sections_meta.items():
+            idx = [meta["page"]] if meta.get("page", -1) >= 0 else []
+            idx += [i for i in meta.get("addrefs", []) if i >= 0]
+            self.views[slug] = SectionView(slug, [self.pages[i] for i in idx if self.pages[i].get("status") and 200 <= self.pages[i]["status"] < 300])
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        return self.artifact.get("outcome", {"status": "ok"})
+
+    def section(self, slug: str) -> SectionView:
+        return self.views.get(slug) or SectionView(slug, [])
+
+    def pages_with_role(self, *roles: str) -> list[dict[str, Any]]:
+        return [p for p in self.pages if p.get("role") in roles]

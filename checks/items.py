@@ -1,0 +1,192 @@
+"""The judge of one mandatory item: a pure function of a rule and the site's artifacts."""
+
+from __future__ import annotations
+
+import re
+
+from checks import catalogue
+from checks.artifacts import Node, SectionView, SiteView, legacy_key
+from checks.messages import attr
+from checks.model import ItemResult, Kind, OrgType, Rule, Status, ORG_TYPE_TITLES
+
+# A published statement that the information does not exist (MR v9: mark «отсутствует»).
+_STATEMENT = re.compile(
+    r"(отсутству|не\s+предусмотрен|не\s+имеет|не\s+имеются|не\s+осуществля|не\s+реализу|не\s+заключ|не\s+выдава|не\s+было|"
+    r"не\s+проводил|не\s+оказыва|не\s+взима|^нет\b|\bнет$|предписаний\s+нет|нет\s+предписаний)",
+    re.IGNORECASE,
+)
+_MEANINGFUL = re.compile(r"[\wа-яА-ЯёЁ]")
+
+# 2014/2020 group microformats: itemtype="http://obrnadzor.gov.ru/microformats/<Name>".
+LEGACY_ITEMTYPES = {"uchredlaw": "uchredLaw", "grant": "grant", "volume": "volume", "finrec": "volume", "vacant": "vacant"}
+
+OK_PROBE = range(200, 300)
+
+
+def is_statement(text: str) -> bool:
+    return bool(text) and len(text) <= 300 and bool(_STATEMENT.search(text.strip().lower().replace("ё", "е")))
+
+
+def is_meaningful(text: str) -> bool:
+    return bool(_MEANINGFUL.search(text or ""))
+
+
+def _result(rule: Rule, status: Status, message: str, evidence: str = "") -> ItemResult:
+    return ItemResult(rule.section, rule.parent, rule.itemprop, rule.code, status, evidence, message)
+
+
+def _section_title(slug: str) -> str:
+    s = catalogue.section_by_slug().get(slug)
+    return s.title if s else slug
+
+
+def _in_parent(nodes: list[Node], parent: str) -> list[Node]:
+    return [n for n in nodes if n.has_ancestor(parent)] if parent else nodes
+
+
+def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> tuple[Status, str]:
+    """A link item passes when it carries a statement or every probed target resolves."""
+    broken: list[str] = []
+    unresolved: list[str] = []
+    ok = 0
+    statements = 0
+    for n in nodes:
+        links = [h for h in n.hrefs if h.startswith(("http://", "https://"))]
+        if not links:
+            statements += is_statement(n.text)
+            continue
+        for h in links:
+            probe = site.probes.get(h)
+            if probe is None:
+                unresolved.append(h)
+            elif probe.get("status") in OK_PROBE:
+                ok += 1
+            elif probe.get("error_kind") == "robots_disallowed":
+                unresolved.append(h)
+            else:
+                why = probe.get("status") or probe.get("error") or probe.get("error_kind") or "ошибка"
+                broken.append(f"{h} ({why})")
+    if broken:
+        shown = "; ".join(broken[:5]) + (f" и ещё {len(broken) - 5}" if len(broken) > 5 else "")
+        return Status.fail, f"документ не открывается: {shown}"
+    if ok:
+        note = f", не проверено {len(unresolved)}" if unresolved else ""
+        return Status.passed, f"документ открывается (ссылок: {ok}{note})"
+    if statements:
+        return Status.passed, "размещено указание на отсутствие документа"
+    if unresolved:
+        return Status.needs_review, f"ссылку не удалось проверить (лимит запросов или robots.txt): {unresolved[0]}"
+    return Status.fail, f"элемент с {attr(rule.itemprop)} не содержит ссылки на документ"
+
+
+def _value_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> tuple[Status, str]:
+    if rule.kind is Kind.link:
+        return _link_verdict(rule, nodes, site)
+    if any(is_meaningful(n.text) for n in nodes):
+        return Status.passed, "размещено"
+    return Status.fail, f"элемент с {attr(rule.itemprop)} пуст — укажите сведения или «отсутствует»"
+
+
+def _per_parent(rule: Rule, view: SectionView, nodes: list[Node], site: SiteView) -> tuple[Status, str]:
+    """Required children are judged in every instance of their parent (each row of the table)."""
+    parents = view.nodes(rule.parent)
+    groups: dict[tuple[str, int], list[Node]] = {}
+    for n in nodes:
+        for key in n.ancestor_ids(rule.parent):
+            groups.setdefault(key, []).append(n)
+    if rule.optional:
+        return _value_verdict(rule, nodes, site)
+    missing = 0
+    worst: tuple[Status, str] | None = None
+    for p in parents:
+        key = (p.page_url, p.index)
+        children = groups.get(key)
+        if not children:
+            missing += 1
+            continue
+        verdict = _value_verdict(rule, children, site)
+        if verdict[0] is not Status.passed and (worst is None or verdict[0] is Status.fail):
+            worst = verdict
+    if missing:
+        return Status.fail, f"нет элемента с {attr(rule.itemprop)} в {missing} из {len(parents)} элементов с {attr(rule.parent)}"
+    if worst:
+        return worst
+    if len(parents) > 1:
+        return Status.passed, f"размещено во всех {len(parents)} элементах с {attr(rule.parent)}"
+    return Status.passed, "размещено"
+
+
+def _found_elsewhere(rule: Rule, site: SiteView) -> tuple[str, str] | None:
+    for slug, view in site.views.items():
+        if slug == rule.section:
+            continue
+        nodes = _in_parent(view.nodes(rule.itemprop), rule.parent)
+        if not rule.parent:  # a top-level item elsewhere is not a row cell of another table
+            nodes = [n for n in nodes if not n.ancestors]
+        if nodes:
+            return slug, nodes[0].page_url
+    return None
+
+
+def _legacy(rule: Rule, view: SectionView) -> tuple[str, str] | None:
+    for n in view.by_legacy.get(legacy_key(rule.itemprop), []):
+        if n.prop != rule.itemprop:
+            return n.prop, n.page_url
+    if not rule.parent:
+        for url, itemtype in view.itemtypes:
+            name = itemtype.rstrip("/").rsplit("/", 1)[-1].lower()
+            if "obrnadzor" in itemtype.lower() and LEGACY_ITEMTYPES.get(name) == rule.itemprop:
+                return f'itemtype="{itemtype}"', url
+    return None
+
+
+def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
+    """Judge one rule. Never raises for bad data: the caller turns exceptions into ``error``."""
+    if not rule.applies(org_type):
+        return _result(rule, Status.not_applicable, f"не применяется: {ORG_TYPE_TITLES[org_type]}")
+    view = site.section(rule.section)
+    meta = site.sections_meta.get(rule.section, {})
+    if rule.repealed:
+        found = bool(view.nodes(rule.itemprop))
+        return _result(rule, Status.not_applicable, ("найдено; " if found else "") + "требование отменено: " + rule.repealed, view.url)
+    error_kind = meta.get("error_kind")
+    if error_kind and error_kind != "not_found":
+        return _result(rule, Status.error, f"страница подраздела не проверена: {meta.get('error') or error_kind}", meta.get("url", ""))
+    nodes = _in_parent(view.nodes(rule.itemprop), rule.parent)
+    if rule.superseded_by:
+        if nodes:
+            current = catalogue.by_code()[rule.superseded_by]
+            return _result(
+                rule, Status.needs_review,
+                f"размещено здесь; по приказу № 1353 эти сведения размещаются в подразделе «{_section_title(current.section)}» ({attr(current.itemprop)})",
+                nodes[0].page_url,
+            )
+        return _result(rule, Status.not_applicable, "место размещения изменено приказом № 1353 — проверяется в подразделе «Образование»")
+    if nodes:
+        if rule.parent:
+            status, message = _per_parent(rule, view, nodes, site)
+        else:
+            status, message = _value_verdict(rule, nodes, site)
+        return _result(rule, status, message, nodes[0].page_url)
+    # Absent here: say why as precisely as the artifacts allow.
+    if rule.parent and view.nodes(rule.itemprop):
+        return _result(rule, Status.fail, f"элемент с {attr(rule.itemprop)} найден вне родительского элемента с {attr(rule.parent)}", view.nodes(rule.itemprop)[0].page_url)
+    legacy = _legacy(rule, view)
+    if legacy:
+        what, url = legacy
+        shown = what if what.startswith("itemtype") else attr(what)
+        return _result(rule, Status.fail, f"устаревшая или неверная разметка {shown}; нужен атрибут {attr(rule.itemprop)}", url)
+    elsewhere = _found_elsewhere(rule, site)
+    if elsewhere:
+        slug, url = elsewhere
+        return _result(rule, Status.fail, f"найдено только в подразделе «{_section_title(slug)}», а должно быть в «{_section_title(rule.section)}»", url)
+    if rule.parent and not view.nodes(rule.parent) and catalogue.rule_for(rule.section, "", rule.parent).optional:
+        return _result(rule, Status.not_applicable, f"нет элемента с {attr(rule.parent)} (публикуется при наличии)", view.url)
+    if rule.optional:
+        return _result(rule, Status.not_applicable, "не размещено (сведения публикуются при наличии)", view.url)
+    if not view.pages:
+        why = "подраздел не найден" + (f" по адресу {meta['url']}" if meta.get("url") else "")
+        return _result(rule, Status.fail, why, meta.get("url", ""))
+    if rule.parent and not view.nodes(rule.parent):
+        return _result(rule, Status.fail, f"нет родительского элемента с {attr(rule.parent)}", view.url)
+    return _result(rule, Status.fail, f"не найден элемент с {attr(rule.itemprop)}", view.url)

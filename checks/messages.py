@@ -1,0 +1,27 @@
+"""Russian wording shared by the rules' messages and documentation."""
+
+from __future__ import annotations
+
+from checks.model import Kind, Rule
+
+
+def attr(prop: str) -> str:
+    return f'itemprop="{prop}"'
+
+
+def fix_hint(rule: Rule, section_title: str) -> str:
+    """A concrete fix: the exact attribute to add and where."""
+    if rule.fix:
+        return rule.fix
+    where = f"в подразделе «{section_title}» (/sveden/{rule.section})"
+    inside = f" внутри элемента с {attr(rule.parent)}" if rule.parent else ""
+    if rule.kind is Kind.link:
+        return (
+            f"Разместите {where}{inside} ссылку на документ с атрибутом {attr(rule.itemprop)}: "
+            f'<a href="…" {attr(rule.itemprop)}>…</a>; ссылка должна открываться. '
+            f"Если документа нет, разметьте текст «отсутствует»."
+        )
+    return (
+        f"Разметьте {where}{inside} элемент со сведениями «{rule.title}» атрибутом {attr(rule.itemprop)} "
+        f"(точное написание, lowerCamelCase); если сведений нет — текст «отсутствует»."
+    )

@@ -1,0 +1,266 @@
+"""Gatherer: turns one fetched HTML page into a JSON-ready page artifact.
+
+The crawler keeps artifacts, not HTML: every judgement in ``checks/`` is a pure
+function of them, so checks can be re-run on stored runs without crawling again.
+Each page is parsed exactly once, here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
+
+TEXT_LIMIT = 300  # characters of an element's text kept as evidence
+HREFS_PER_NODE = 20
+LINKS_LIMIT = 600
+FORMS_LIMIT = 30
+
+_WS = re.compile(r"\s+")
+# Phone numbers as Russian sites write them: +7 (812) 123-45-67, 8 812 123 45 67, 8(81378)2-12-34.
+_PHONE = re.compile(r"(?<![\d\w])(?:\+7|8)[\s\-‑]*\(?\d{3,5}\)?[\s\-‑]*\d{1,3}[\s\-‑]*\d{2}[\s\-‑]*\d{2}(?!\d)")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_SCRIPT_KEYWORDS = ("pos.gosuslugi", "Widget(", "bus.gov.ru", "bvi", "special")
+
+
+def norm_space(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Decode an HTML body, trusting the document when the HTTP header lies.
+
+    Many school sites send ``Content-Type: text/html; charset=utf-8`` for windows-1251
+    pages (or no charset at all, declaring it only in ``<meta>``). w3lib applies the
+    HTML5 precedence (BOM, header, meta); when the declared encoding cannot decode the
+    bytes we fall back to the ``<meta>`` declaration, then to windows-1251.
+    """
+    header_enc = http_content_type_encoding(content_type) if content_type else None
+    enc, text = html_to_unicode(content_type, body)
+    if "\ufffd" not in text:
+        return text, enc
+    for candidate in (html_body_declared_encoding(body), "utf-8", "cp1251"):
+        if not candidate or candidate == header_enc:
+            continue
+        try:
+            return body.decode(candidate), candidate
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return text, enc
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement | None:
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError):
+        try:
+            return lxml.html.document_fromstring(text.encode("utf-8", "replace"))
+        except (lxml.etree.ParserError, ValueError):
+            return None
+
+
+def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
+    base = doc.xpath("//head/base/@href")
+    return urljoin(url, base[0].strip()) if base else url
+
+
+def _abs(base: str, href: str | None) -> str:
+    if not href:
+        return ""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return ""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return ""
+
+
+def element_text(el: lxml.html.HtmlElement) -> str:
+    if el.tag == "meta":
+        return norm_space(el.get("content", ""))
+    text = norm_space(" ".join(t for t in el.itertext(tag=lxml.etree.Element) if t))
+    if not text:
+        # An image-only or attribute-only element: its content attribute or alt text counts.
+        text = norm_space(el.get("content", "") or el.get("alt", "") or el.get("title", ""))
+    return text
+
+
+def _node_hrefs(el: lxml.html.HtmlElement, base: str) -> list[str]:
+    hrefs: list[str] = []
+    candidates = [el] + list(el.iterdescendants("a", "area", "link", "iframe", "embed", "object"))
+    for c in candidates:
+        raw = c.get("href") or c.get("src") or c.get("data")
+        if raw is None or c.tag not in ("a", "area", "link", "iframe", "embed", "object"):
+            continue
+        url = _abs(base, raw)
+        if url and url not in hrefs:
+            hrefs.append(url)
+        if len(hrefs) >= HREFS_PER_NODE:
+            break
+    return hrefs
+
+
+def extract_microdata(doc: lxml.html.HtmlElement, base: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """All ``itemprop`` elements in document order with their ``itemprop`` ancestors.
+
+    ``a`` lists the indexes of ancestor nodes, nearest first: "a child counts only as a
+    descendant of its parent element" is decided from it.
+    """
+    nodes: list[dict[str, Any]] = []
+    index: dict[Any, int] = {}
+    for el in doc.iter(lxml.etree.Element):
+        prop = el.get("itemprop")
+        if prop is None:
+            continue
+        ancestors = []
+        for anc in el.iterancestors():
+            i = index.get(anc)
+            if i is not None:
+                ancestors.append(i)
+        index[el] = len(nodes)
+        node: dict[str, Any] = {"p": prop.strip(), "tag": el.tag, "t": element_text(el)[:TEXT_LIMIT]}
+        hrefs = _node_hrefs(el, base)
+        if hrefs:
+            node["h"] = hrefs
+        if ancestors:
+            node["a"] = ancestors
+        nodes.append(node)
+    itemtypes = sorted({norm_space(t) for t in doc.xpath("//@itemtype") if t.strip()})
+    return nodes, itemtypes
+
+
+def _links(doc: lxml.html.HtmlElement, base: str) -> list[dict[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    links: list[dict[str, str]] = []
+    for a in doc.iter("a", "area"):
+        href = _abs(base, a.get("href"))
+        if not href:
+            continue
+        text = norm_space(a.text_content() if a.tag == "a" else "") or norm_space(a.get("title", "") or a.get("alt", ""))
+        if not text:
+            img_alt = a.xpath(".//img/@alt")
+            text = norm_space(img_alt[0]) if img_alt else ""
+        key = (href, text)
+        if key in seen:
+            continue
+        seen.add(key)
+        link = {"href": href, "text": text[:200]}
+        if a.get("itemprop"):
+            link["itemprop"] = a.get("itemprop").strip()
+        cls = (a.get("class") or "").strip()
+        if cls:
+            link["class"] = cls[:200]
+        links.append(link)
+        if len(links) >= LINKS_LIMIT:
+            break
+    return links
+
+
+def _forms(doc: lxml.html.HtmlElement, base: str) -> list[dict[str, Any]]:
+    forms = []
+    for f in doc.iter("form"):
+        fields = []
+        submit = False
+        for c in f.iter("input", "textarea", "select", "button"):
+            ftype = (c.get("type") or ("submit" if c.tag == "button" else "text" if c.tag == "input" else "")).lower()
+            if c.tag in ("button",) or ftype in ("submit", "image"):
+                submit = True
+                if c.tag == "button" or ftype == "image":
+                    continue
+            fields.append(
+                {
+                    "tag": c.tag,
+                    "type": ftype,
+                    "name": (c.get("name") or "")[:80],
+                    "placeholder": (c.get("placeholder") or "")[:80],
+                }
+            )
+        labels = [norm_space(label.text_content())[:80] for label in f.iter("label")][:20]
+        forms.append(
+            {
+                "action": _abs(base, f.get("action")) or base,
+                "method": (f.get("method") or "get").lower(),
+                "id": (f.get("id") or "")[:80],
+                "class": (f.get("class") or "")[:200],
+                "role": (f.get("role") or "")[:40],
+                "fields": fields[:40],
+                "labels": labels,
+                "submit": submit,
+                "text": norm_space(f.text_content())[:300],
+            }
+        )
+        if len(forms) >= FORMS_LIMIT:
+            break
+    return forms
+
+
+def _body_text(doc: lxml.html.HtmlElement) -> str:
+    body = doc.find("body")
+    root = body if body is not None else doc
+    return norm_space(" ".join(root.itertext(tag=lxml.etree.Element)))
+
+
+def extract_page(url: str, final_url: str, body: bytes, content_type: str | None) -> dict[str, Any]:
+    """Everything the checks may look at on one page (microdata and feedback signals)."""
+    text, encoding = decode_body(body, content_type)
+    page: dict[str, Any] = {"encoding": encoding, "size": len(body)}
+    doc = parse_html(text)
+    if doc is None:
+        page.update(microdata=[], itemtypes=[], links=[], forms=[], title="", parse_error="пустая или неразборчивая страница")
+        return page
+    # Drop script/style text from text extraction but keep their src for feedback widgets.
+    scripts = [_abs(final_url, s) for s in doc.xpath("//script/@src")]
+    inline = []
+    for s in doc.iter("script"):
+        code = s.text or ""
+        if code and any(k in code for k in _SCRIPT_KEYWORDS):
+            inline.append(norm_space(code)[:400])
+    for el in list(doc.iter("script", "style", "noscript")):
+        if el.getparent() is not None:
+            el.drop_tree()
+    base = _base_url(doc, final_url)
+    nodes, itemtypes = extract_microdata(doc, base)
+    title = doc.findtext(".//title") or ""
+    headings = [norm_space(h.text_content())[:200] for h in doc.iter("h1", "h2", "h3")][:60]
+    body_text = _body_text(doc)
+    phones = sorted(set(m.group(0).strip() for m in _PHONE.finditer(body_text)))[:20]
+    emails = sorted(set(_EMAIL.findall(body_text)))[:20]
+    ids_classes = sorted(
+        {
+            tok
+            for el in doc.xpath("//*[@id or @class]")
+            for tok in ((el.get("id") or "") + " " + (el.get("class") or "")).split()
+            if any(k in tok.lower() for k in ("pos-", "js-show-iframe", "bvi", "vi-on", "special", "impaired", "faq"))
+        }
+    )[:60]
+    page.update(
+        title=norm_space(title)[:300],
+        microdata=nodes,
+        itemtypes=itemtypes,
+        links=_links(doc, base),
+        forms=_forms(doc, base),
+        scripts=[s for s in scripts if s][:60],
+        inline_scripts=inline[:10],
+        iframes=[_abs(base, s) for s in doc.xpath("//iframe/@src") if s.strip()][:20],
+        headings=headings,
+        phones=phones,
+        emails=emails,
+        markers=ids_classes,
+    )
+    return page
+
+
+def same_site(url: str, host: str) -> bool:
+    """True when ``url`` is on ``host`` (``www.`` is ignored: schools mix both)."""
+    try:
+        h = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return h.removeprefix("www.") == host.lower().removeprefix("www.")
