@@ -25,6 +25,10 @@ _WS = re.compile(r"\s+")
 _PHONE = re.compile(r"(?<![\d\w])(?:\+7|8)[\s\-‑]*\(?\d{3,5}\)?[\s\-‑]*\d{1,3}[\s\-‑]*\d{2}[\s\-‑]*\d{2}(?!\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _SCRIPT_KEYWORDS = ("pos.gosuslugi", "Widget(", "bus.gov.ru", "bvi", "special")
+# The Госуслуги ПОС starter call, often at the end of a long minified script: Widget("https://pos.gosuslugi.ru/form", 354778)
+_WIDGET_CALL = re.compile(r"""\bWidget\(\s*["'](https?://[^"']{1,200})["']\s*,\s*["']?(\d{1,12})""")
+_SEARCH_TOKEN = re.compile(r"search|poisk|\bfind\b", re.I)
+SEARCH_ANCESTOR_DEPTH = 4  # how far up a form may sit inside a search box
 
 
 def norm_space(text: str) -> str:
@@ -163,6 +167,18 @@ def _links(doc: lxml.html.HtmlElement, base: str) -> list[dict[str, str]]:
     return links
 
 
+def _in_search(form: lxml.html.HtmlElement) -> bool:
+    """True when the form sits in a search landmark or a search box of the template."""
+    for depth, el in enumerate(form.iterancestors()):
+        if depth >= SEARCH_ANCESTOR_DEPTH:
+            break
+        if el.tag == "search" or (el.get("role") or "").strip().lower() == "search":
+            return True
+        if _SEARCH_TOKEN.search((el.get("id") or "") + " " + (el.get("class") or "")):
+            return True
+    return False
+
+
 def _forms(doc: lxml.html.HtmlElement, base: str) -> list[dict[str, Any]]:
     forms = []
     for f in doc.iter("form"):
@@ -194,11 +210,20 @@ def _forms(doc: lxml.html.HtmlElement, base: str) -> list[dict[str, Any]]:
                 "labels": labels,
                 "submit": submit,
                 "text": norm_space(f.text_content())[:300],
+                "in_search": _in_search(f),
             }
         )
         if len(forms) >= FORMS_LIMIT:
             break
     return forms
+
+
+def _iframe_src(frame: lxml.html.HtmlElement) -> str:
+    """The iframe's address; lazy-loading templates keep it in ``data-src`` until scrolled to."""
+    src = (frame.get("src") or "").strip()
+    if not src or src.startswith("about:"):
+        src = (frame.get("data-src") or "").strip()
+    return src
 
 
 def _body_text(doc: lxml.html.HtmlElement) -> str:
@@ -218,10 +243,12 @@ def extract_page(url: str, final_url: str, body: bytes, content_type: str | None
     # Drop script/style text from text extraction but keep their src for feedback widgets.
     scripts = [_abs(final_url, s) for s in doc.xpath("//script/@src")]
     inline = []
+    widget_calls = []
     for s in doc.iter("script"):
         code = s.text or ""
         if code and any(k in code for k in _SCRIPT_KEYWORDS):
             inline.append(norm_space(code)[:400])
+            widget_calls += [{"url": m.group(1), "id": m.group(2)} for m in _WIDGET_CALL.finditer(code)]
     for el in list(doc.iter("script", "style", "noscript")):
         if el.getparent() is not None:
             el.drop_tree()
@@ -248,7 +275,8 @@ def extract_page(url: str, final_url: str, body: bytes, content_type: str | None
         forms=_forms(doc, base),
         scripts=[s for s in scripts if s][:60],
         inline_scripts=inline[:10],
-        iframes=[_abs(base, s) for s in doc.xpath("//iframe/@src") if s.strip()][:20],
+        widget_calls=widget_calls[:10],
+        iframes=[u for u in (_abs(base, _iframe_src(f)) for f in doc.iter("iframe")) if u][:20],
         headings=headings,
         phones=phones,
         emails=emails,

@@ -1,0 +1,236 @@
+"""Gathering one site: home page → section → subsections → addRef pages → feedback pages → documents.
+
+Every request of a site goes straight to the downloader (``engine.download_async``), so the
+downloader middlewares (robots.txt, retries, redirects, timeouts, size limits) and per-host
+slots apply, while the site's state stays in one coroutine. Only the organization's seed
+request passes through the scheduler, which is what scrapy-redis distributes between workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.http import Response, TextResponse
+
+from checks import catalogue
+from checks.artifacts import ARTIFACT_VERSION
+from crawler import discovery
+from crawler.errors import classify_exception, classify_status
+from crawler.extract import extract_page, same_site
+from crawler.feedback_links import select_feedback_links
+
+HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
+ERROR_PAGE = {"microdata": [], "itemtypes": [], "links": [], "forms": []}
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    org_id: str | None = None
+    org_type: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Target:
+        return cls(url=d["url"], org_id=d.get("org_id"), org_type=d.get("org_type"))
+
+
+def link_itemprops() -> frozenset[str]:
+    return frozenset(r.itemprop for r in catalogue.rules() if r.kind == "link")
+
+
+class SiteCrawl:
+    def __init__(self, target: Target, engine, settings):
+        self.target = target
+        self.engine = engine
+        self.page_budget = settings.getint("SVEDEN_PAGE_BUDGET")
+        self.probe_budget = settings.getint("SVEDEN_PROBE_BUDGET")
+        self.addref_limit = settings.getint("SVEDEN_ADDREF_LIMIT")
+        self.feedback_limit = settings.getint("SVEDEN_FEEDBACK_PAGES")
+        self.sem = asyncio.Semaphore(settings.getint("SVEDEN_SITE_CONCURRENCY"))
+        self.pages: list[dict[str, Any]] = []
+        self.page_index: dict[str, int] = {}
+        self.probes: dict[str, dict[str, Any]] = {}
+        self.sections: dict[str, dict[str, Any]] = {}
+        self.hosts = {urlsplit(target.url).hostname or ""}
+        self.started = time.monotonic()
+        self.bytes = 0
+        self.skipped_pages = 0
+
+    # -- fetching -------------------------------------------------------------------------
+    async def _download(self, request: Request) -> Response:
+        async with self.sem:
+            return await self.engine.download_async(request)
+
+    def page_from_response(self, url: str, response: Response, role: str, section: str) -> dict[str, Any]:
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        page: dict[str, Any] = {"url": url, "final_url": response.url, "status": response.status, "role": role, "section": section}
+        self.bytes += len(response.body)
+        if 200 <= response.status < 300 and ctype.split(";")[0].strip().lower() in HTML_TYPES or isinstance(response, TextResponse) and 200 <= response.status < 300:
+            page.update(extract_page(url, response.url, response.body, ctype or None))
+            head = response.body[:20000].decode("utf-8", "ignore") if len(page.get("links", [])) < 5 else ""
+            verdict = classify_status(response.status, head)
+        else:
+            page.update(ERROR_PAGE)
+            verdict = classify_status(response.status)
+        if verdict:
+            page["error_kind"], page["error"] = verdict
+        return page
+
+    async def fetch(self, url: str, role: str, section: str = "", response: Response | None = None) -> int:
+        """Fetch an HTML page once per site; returns its index in ``pages``."""
+        if url in self.page_index:
+            return self.page_index[url]
+        if len(self.pages) >= self.page_budget:
+            self.skipped_pages += 1
+            return -1
+        self.page_index[url] = len(self.pages)
+        self.pages.append({"url": url, "role": role, "section": section, "status": None, **ERROR_PAGE})
+        idx = self.page_index[url]
+        if response is None:
+            try:
+                response = await self._download(Request(url, dont_filter=True, meta={"handle_httpstatus_all": True, "sveden_role": role}))
+            except Exception as exc:  # every failure is an outcome, never a crash
+                kind, message = classify_exception(exc)
+                self.pages[idx].update(final_url=url, error_kind=kind, error=message)
+                return idx
+        self.pages[idx] = self.page_from_response(url, response, role, section)
+        final = self.pages[idx].get("final_url", url)
+        self.page_index.setdefault(final, idx)
+        return idx
+
+    async def probe(self, url: str) -> None:
+        """Does the document exist? HEAD, falling back to a GET that stops after the headers."""
+        meta = {"handle_httpstatus_all": True, "sveden_probe": True, "download_timeout": 15, "max_retry_times": 0}
+        result: dict[str, Any] = {"method": "HEAD"}
+        try:
+            resp = await self._download(Request(url, method="HEAD", dont_filter=True, meta=dict(meta)))
+            result["status"] = resp.status
+            if resp.status in (400, 403, 405, 406, 501):
+                raise RuntimeError("HEAD not supported")
+        except Exception as exc:
+            kind, message = classify_exception(exc)
+            if kind == "robots_disallowed":
+                result.update(status=None, error_kind=kind, error=message)
+            else:
+                result = {"method": "GET"}
+                try:
+                    resp = await self._download(Request(url, dont_filter=True, meta=dict(meta)))
+                    result["status"] = resp.status
+                except Exception as exc2:
+                    kind, message = classify_exception(exc2)
+                    result.update(status=None, error_kind=kind, error=message)
+        self.probes[url] = result
+
+    # -- the walk -------------------------------------------------------------------------
+    async def run(self, home_response: Response) -> dict[str, Any]:
+        home_idx = await self.fetch(self.target.url, "home", response=home_response)
+        home = self.pages[home_idx]
+        self.hosts.add(urlsplit(home.get("final_url") or self.target.url).hostname or "")
+        if home.get("error_kind"):
+            kind = "http_error" if home["error_kind"] == "not_found" else home["error_kind"]
+            return self.finish(kind, home.get("error", ""), home.get("status"))
+
+        index_url = discovery.find_index_link(home["links"], self.hosts)
+        found_by = "link" if index_url else "path"
+        index_url = index_url or discovery.guess_subsection_url(home["final_url"], "").rstrip("/") + "/"
+        index_idx = await self.fetch(index_url, "index")
+        index = self.pages[index_idx] if index_idx >= 0 else ERROR_PAGE
+        index_ok = not index.get("error_kind") and bool(index.get("status"))
+        link_sets = ([(index["links"], True)] if index_ok else []) + [(home["links"], not index_ok)]
+        mapping = discovery.map_subsections(link_sets, self.hosts)
+        for s in catalogue.sections():
+            if s.slug not in mapping:
+                mapping[s.slug] = (discovery.guess_subsection_url(home["final_url"], s.slug), "path")
+        await asyncio.gather(*(self.crawl_section(slug, url, how) for slug, (url, how) in mapping.items()))
+
+        seen = set(self.page_index)
+        feedback_urls = [u for u in select_feedback_links(home, next(iter(sorted(self.hosts - {""}))), self.feedback_limit) if u not in seen]
+        await asyncio.gather(*(self.fetch(u, "feedback") for u in feedback_urls))
+
+        await self.probe_documents()
+        any_section = any(m.get("page", -1) >= 0 and not m.get("error_kind") for m in self.sections.values())
+        self.index = {"url": index.get("final_url", index_url) if index_ok else "", "found_by": found_by if index_ok else ""}
+        if not index_ok and not any_section:
+            return self.finish("no_sveden_section", "раздел «Сведения об образовательной организации» не найден ни по ссылкам, ни по адресу /sveden/", None)
+        return self.finish("ok", "", home.get("status"))
+
+    async def crawl_section(self, slug: str, url: str, how: str) -> None:
+        idx = await self.fetch(url, "section", slug)
+        meta: dict[str, Any] = {"url": url, "found_by": how, "page": idx, "addrefs": []}
+        self.sections[slug] = meta
+        if idx < 0:
+            meta.update(error_kind="budget", error="превышен лимит страниц сайта")
+            return
+        page = self.pages[idx]
+        meta.update(status=page.get("status"), final_url=page.get("final_url", url))
+        if page.get("error_kind"):
+            meta.update(error_kind=page["error_kind"], error=page.get("error", ""))
+            if page["error_kind"] == "not_found":
+                meta["page"] = -1
+            return
+        if page.get("role") != "section" or page.get("section") not in ("", slug):
+            # The same URL serves another subsection (e.g. a menu pointing two titles at one page).
+            meta["shared_with"] = page.get("section")
+        addrefs = []
+        for node in page["microdata"]:
+            if "addRef" in node["p"].split():
+                addrefs += [h for h in node.get("h", []) if any(same_site(h, host) for host in self.hosts)]
+        addrefs = list(dict.fromkeys(addrefs))[: self.addref_limit]
+        idxs = await asyncio.gather(*(self.fetch(u, "addref", slug) for u in addrefs))
+        meta["addrefs"] = [i for i in idxs if i >= 0 and not self.pages[i].get("error_kind")]
+        meta["addref_errors"] = [self.pages[i]["url"] for i in idxs if i >= 0 and self.pages[i].get("error_kind")]
+
+    async def probe_documents(self) -> None:
+        names = link_itemprops()
+        urls: list[str] = []
+        for meta in self.sections.values():
+            for i in [meta.get("page", -1), *meta.get("addrefs", [])]:
+                if i < 0:
+                    continue
+                for node in self.pages[i]["microdata"]:
+                    if names.intersection(node["p"].split()):
+                        urls += [h for h in node.get("h", []) if h.startswith(("http://", "https://"))]
+        urls = list(dict.fromkeys(urls))
+        self.unprobed = max(0, len(urls) - self.probe_budget)
+        await asyncio.gather(*(self.probe(u) for u in urls[: self.probe_budget]))
+
+    def finish(self, status: str, message: str, http_status: int | None) -> dict[str, Any]:
+        from checks.artifacts import OUTCOMES
+
+        if status not in ("ok",) and not message:
+            message = OUTCOMES.get(status, status)
+        return {
+            "version": ARTIFACT_VERSION,
+            "url": self.target.url,
+            "host": urlsplit(self.target.url).hostname,
+            "org_id": self.target.org_id,
+            "org_type": self.target.org_type,
+            "outcome": {"status": status, "message": message, "http_status": http_status},
+            "index": getattr(self, "index", None),
+            "sections": self.sections,
+            "pages": self.pages,
+            "probes": self.probes,
+            "stats": {
+                "pages": sum(1 for p in self.pages if p.get("status")),
+                "probes": len(self.probes),
+                "unprobed_links": getattr(self, "unprobed", 0),
+                "skipped_pages": self.skipped_pages,
+                "bytes": self.bytes,
+                "seconds": round(time.monotonic() - self.started, 3),
+            },
+        }
+
+
+def failed_site(target: Target, exc: BaseException | None, kind: str | None = None, message: str = "") -> dict[str, Any]:
+    """The artifact of a site whose home page could not be fetched at all."""
+    if exc is not None:
+        kind, message = classify_exception(exc)
+    crawl = SiteCrawl.__new__(SiteCrawl)
+    crawl.target, crawl.pages, crawl.probes, crawl.sections = target, [], {}, {}
+    crawl.started, crawl.bytes, crawl.skipped_pages = time.monotonic(), 0, 0
+    return crawl.finish(kind or "unreachable", message, None)
