@@ -27,7 +27,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 _SCRIPT_KEYWORDS = ("pos.gosuslugi", "Widget(", "bus.gov.ru", "bvi", "special")
 # The Госуслуги ПОС starter call, often at the end of a long minified script: Widget("https://pos.gosuslugi.ru/form", 354778)
 _WIDGET_CALL = re.compile(r"""\bWidget\(\s*["'](https?://[^"']{1,200})["']\s*,\s*["']?(\d{1,12})""")
-_SEARCH_TOKEN = re.compile(r"search|poisk|\bfind\b", re.I)
+_SEARCH_TOKEN = re.compile(r"(?<!re)search|poisk|\bfind\b", re.I)
 SEARCH_ANCESTOR_DEPTH = 4  # how far up a form may sit inside a search box
 
 

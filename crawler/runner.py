@@ -3,18 +3,21 @@
     python -m crawler.runner --targets TARGETS.json --out ARTIFACTS.jsonl [--set KEY=VALUE ...]
 
 TARGETS.json is a list of {"org_id", "url", "org_type"}. Twisted's reactor cannot be restarted,
-so tests and tools run this as a subprocess; the monitoring run uses the same spider with the
-storage pipeline instead.
+so tests and tools run this as a subprocess; ``sveden check`` calls :func:`collect` once per process.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawler.spiders.sveden import SvedenSpider
@@ -31,15 +34,30 @@ def parse_sets(pairs: list[str]) -> dict[str, object]:
     return out
 
 
-def make_process(overrides: dict[str, object] | None = None) -> CrawlerProcess:
-    import os
-
+def project_settings(overrides: dict[str, object] | None = None) -> Settings:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
     settings.setmodule("crawler.settings", priority="project")
     for k, v in (overrides or {}).items():
         settings.set(k, v, priority="cmdline")
-    return CrawlerProcess(settings)
+    return settings
+
+
+def collect(targets: list[dict[str, Any]], overrides: dict[str, object] | None = None, on_item: Callable[[dict], None] | None = None) -> list[dict]:
+    """Crawl ``targets`` (blocking; once per process) and return their site artifacts."""
+    process = CrawlerProcess(project_settings(overrides))
+    items: list[dict] = []
+
+    def scraped(item, response, spider):
+        items.append(item)
+        if on_item:
+            on_item(item)
+
+    crawler = process.create_crawler(SvedenSpider)
+    crawler.signals.connect(scraped, signal=signals.item_scraped)
+    process.crawl(crawler, targets=targets)
+    process.start()
+    return items
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,22 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     args = ap.parse_args(argv)
-    overrides = {"LOG_LEVEL": "WARNING", **parse_sets(args.set)}
-    process = make_process(overrides)
-    count = 0
+    with open(args.targets, encoding="utf-8") as fh:
+        targets = json.load(fh)
     with open(args.out, "w", encoding="utf-8") as out:
 
-        def on_item(item, response, spider):
-            nonlocal count
+        def write(item: dict) -> None:
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
             out.flush()
-            count += 1
 
-        crawler = process.create_crawler(SvedenSpider)
-        crawler.signals.connect(on_item, signal=signals.item_scraped)
-        process.crawl(crawler, targets_file=args.targets)
-        process.start()
-    print(f"{count} sites", file=sys.stderr)
+        items = collect(targets, {"LOG_LEVEL": "WARNING", **parse_sets(args.set)}, write)
+    print(f"{len(items)} sites", file=sys.stderr)
     return 0
 
 

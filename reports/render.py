@@ -1,0 +1,86 @@
+"""Shared rendering helpers: the Jinja2 environment (autoescape on) and Russian number formats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from checks import catalogue
+from checks.artifacts import OUTCOMES
+from checks.messages import fix_hint
+from checks.model import ORG_TYPE_TITLES, STATUS_TITLES, OrgType, Status
+
+
+def ru_number(value: float | int | None, digits: int = 1) -> str:
+    """1234.5 → «1 234,5» (Russian format: thin space groups, decimal comma)."""
+    if value is None:
+        return "—"
+    if isinstance(value, int) or digits == 0:
+        text = f"{round(value):,}"
+    else:
+        text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def ru_percent(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else ru_number(value, digits) + "\u00a0%"
+
+
+def ru_datetime(value: str | datetime | None) -> str:
+    if not value:
+        return "—"
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return dt.strftime("%d.%m.%Y %H:%M") + (" UTC" if dt.utcoffset() is not None and not dt.utcoffset() else "")
+
+
+def status_title(status: str) -> str:
+    return STATUS_TITLES.get(Status(status), status)
+
+
+def org_type_title(value: str) -> str:
+    try:
+        return ORG_TYPE_TITLES[OrgType(value)]
+    except ValueError:
+        return value
+
+
+def rule_fix(code: str) -> str:
+    rule = catalogue.by_code().get(code)
+    if rule is None:
+        return ""
+    return fix_hint(rule, catalogue.section_by_slug()[rule.section].title)
+
+
+def rule_title(code: str) -> str:
+    rule = catalogue.by_code().get(code)
+    return rule.title if rule else code
+
+
+def rule_basis(code: str) -> str:
+    rule = catalogue.by_code().get(code)
+    return rule.basis if rule else ""
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=select_autoescape(["html", "j2", "html.j2", "svg.j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        num=ru_number,
+        pct=ru_percent,
+        dt=ru_datetime,
+        status_title=status_title,
+        org_type_title=org_type_title,
+        rule_fix=rule_fix,
+        rule_title=rule_title,
+        rule_basis=rule_basis,
+    )
+    env.globals.update(OUTCOMES=OUTCOMES, ruleset=catalogue.RULESET)
+    return env

@@ -1,0 +1,94 @@
+"""The per-school report: text for the terminal, HTML for a school secretary (``sveden check``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from checks.artifacts import OUTCOMES
+from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
+
+SOURCE_TITLES = {"given": "указан", "inferred": "определён по названию", "default": "по умолчанию"}
+FOUND_BY = {"link": "найден по ссылке", "link_text": "найден по тексту ссылки", "path": "по стандартному адресу"}
+CHANNEL_TITLES = {
+    "phone": "телефон",
+    "email": "электронная почта",
+    "e_service": "электронный сервис обращений (форма, ПОС)",
+    "faq": "раздел «Часто задаваемые вопросы»",
+    "opinion": "возможность оценить качество услуг (анкета, bus.gov.ru)",
+}
+
+
+def items_by_section(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in result["items"]:
+        grouped[item["section"]].append(item)
+    return grouped
+
+
+def render_text(result: dict[str, Any], verbose: bool = False) -> str:
+    lines = [f"Проверка сайта {result['url']}"]
+    lines.append(
+        f"Тип организации: {org_type_title(result['org_type'])} ({SOURCE_TITLES.get(result.get('org_type_source', ''), '')})"
+    )
+    lines.append(f"Правила: {result['rules_version']} · проверено {ru_datetime(result['checked_at'])}")
+    if not result["reachable"]:
+        lines.append("")
+        lines.append(f"САЙТ НЕ ПРОВЕРЕН: {result['error'] or OUTCOMES.get(result.get('outcome', ''), '')}")
+        lines.append("Пункты не оценивались: недоступный сайт не означает, что сведения отсутствуют.")
+        return "\n".join(lines) + "\n"
+    c = result.get("counts", {})
+    lines.append(
+        "Итог: выполнено {p}, нарушений {f}, требует проверки {r}, не удалось проверить {e}, не применяется {n}".format(
+            p=c.get("pass", 0), f=c.get("fail", 0), r=c.get("needs_review", 0), e=c.get("error", 0), n=c.get("not_applicable", 0)
+        )
+    )
+    if result.get("outcome") == "no_sveden_section":
+        lines.append("Раздел «Сведения об образовательной организации» на сайте не найден.")
+    scores = result.get("scores")
+    if scores:
+        lines.append(f"НОКО: П1.1 (сайт) = {ru_number(scores.get('p1_1_site'))}, П1.2 = {ru_number(scores.get('p1_2'), 0)}")
+    grouped = items_by_section(result)
+    for section in result["sections"]:
+        items = grouped.get(section["slug"], [])
+        bad = [i for i in items if i["status"] in ("fail", "error", "needs_review")]
+        where = section["url"] if section["found"] else "не найден"
+        how = FOUND_BY.get(section.get("found_by", ""), "") if section["found"] else ""
+        counts = section.get("counts", {})
+        lines.append("")
+        lines.append(f"{section['title']} — {where}" + (f" ({how})" if how else ""))
+        lines.append(
+            f"  выполнено {counts.get('pass', 0)} · нарушений {counts.get('fail', 0)}"
+            + (f" · требует проверки {counts.get('needs_review', 0)}" if counts.get("needs_review") else "")
+            + (f" · не удалось проверить {counts.get('error', 0)}" if counts.get("error") else "")
+        )
+        for item in bad:
+            name = f"{item['parent']} › {item['itemprop']}" if item["parent"] else item["itemprop"]
+            mark = {"fail": "✗", "error": "!", "needs_review": "?"}[item["status"]]
+            lines.append(f"  {mark} {item['rule']} {name} — {rule_title(item['rule'])}")
+            lines.append(f"      {status_title(item['status'])}: {item['message']}")
+            if item["status"] == "fail" and verbose:
+                lines.append(f"      как исправить: {rule_fix(item['rule'])}")
+    fb = result.get("feedback")
+    if fb:
+        lines.append("")
+        lines.append("Дистанционные способы обратной связи (НОКО, показатель 1.2):")
+        for key, title in CHANNEL_TITLES.items():
+            lines.append(f"  {'✓' if fb['channels'].get(key) else '✗'} {title}")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, org: dict[str, Any] | None = None) -> str:
+    fixed = []
+    if previous:
+        before = {i["rule"]: i["status"] for i in previous.get("items", [])}
+        fixed = [i for i in result["items"] if i["status"] == "pass" and before.get(i["rule"]) == "fail"]
+    return environment().get_template("school.html.j2").render(
+        r=result,
+        grouped=items_by_section(result),
+        channel_titles=CHANNEL_TITLES,
+        found_by=FOUND_BY,
+        source_titles=SOURCE_TITLES,
+        fixed=fixed,
+        org=org or {},
+    )

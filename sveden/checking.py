@@ -1,0 +1,56 @@
+"""``sveden check``: crawl one site in this process, judge it, store it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from checks.evaluate import evaluate
+from crawler.runner import collect, parse_sets
+from crawler.spiders.sveden import validate_url
+
+log = logging.getLogger(__name__)
+_BARE_DOMAIN = re.compile(r"^[\w.-]+\.[a-zа-яё]{2,}(?::\d+)?(/.*)?$", re.IGNORECASE)
+
+
+class CheckInputError(ValueError):
+    pass
+
+
+def normalize_url(url: str) -> str:
+    url = url.strip()
+    if "://" not in url and _BARE_DOMAIN.match(url):
+        url = "http://" + url
+    problem = validate_url(url)
+    if problem:
+        raise CheckInputError(problem)
+    return url
+
+
+def run_check(url: str, org_type: str | None, store: bool = True, settings: list[str] | None = None) -> tuple[dict[str, Any], int | None]:
+    url = normalize_url(url)
+    # Scrapy logs download failures with tracebacks; the outcome already says what happened.
+    overrides: dict[str, object] = {"LOG_LEVEL": "CRITICAL", **parse_sets(settings or [])}
+    artifacts = collect([{"org_id": None, "url": url, "org_type": org_type}], overrides)
+    if not artifacts:
+        raise CheckInputError(f"обход сайта {url} не дал результата")
+    artifact = artifacts[0]
+    result = evaluate(artifact, org_type)
+    check_id = None
+    if store:
+        check_id = store_check(result, artifact)
+    return result, check_id
+
+
+def store_check(result: dict[str, Any], artifact: dict[str, Any]) -> int | None:
+    try:
+        from storage import db, repository
+    except ImportError:  # storage not installed in this build
+        return None
+    session_factory = db.open_database()
+    with session_factory() as session, session.begin():
+        run = repository.start_run(session, kind="check", month=None, rules_version=result["rules_version"], settings={}, filters={"url": result["url"]})
+        check = repository.save_check(session, run.id, None, result, artifact)
+        repository.finish_run(session, run.id)
+        return check.id

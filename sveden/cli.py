@@ -1,0 +1,159 @@
+"""The ``sveden`` command line. All user-facing text is Russian."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from checks import catalogue, docs
+from checks.model import OrgType
+
+app = typer.Typer(
+    name="sveden",
+    help="Проверка официальных сайтов образовательных организаций: раздел «Сведения об образовательной организации» "
+    "(приказ Рособрнадзора № 1493 в ред. № 1353, МР v9) и дистанционные способы обратной связи (НОКО).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+class ListFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"Ошибка: {message}", err=True)
+    return typer.Exit(code)
+
+
+def write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"не удалось записать файл {output}: {exc.strerror or exc}") from None
+    typer.echo(f"Отчёт записан: {output}", err=True)
+
+
+@app.command()
+def check(
+    url: Annotated[str, typer.Argument(help="Адрес сайта (главная страница), например https://school1.ru/")],
+    org_type: Annotated[OrgType | None, typer.Option("--type", help="Тип организации; по умолчанию определяется по названию")] = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", help="Формат результата")] = CheckFormat.text,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Записать результат в файл")] = None,
+    store: Annotated[bool, typer.Option("--store/--no-store", help="Сохранить проверку в базе данных")] = True,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Подсказки по исправлению в текстовом отчёте")] = False,
+    setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
+) -> None:
+    """Проверить один сайт. Код выхода: 0 — нарушений нет, 1 — есть нарушения, 2 — сайт не удалось проверить."""
+    from sveden.checking import CheckInputError, run_check
+
+    try:
+        result, check_id = run_check(url, org_type.value if org_type else None, store=store, settings=setting or [])
+    except CheckInputError as exc:
+        raise fail(str(exc)) from None
+    if fmt is CheckFormat.json:
+        text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    elif fmt is CheckFormat.html:
+        from reports.school import render_html
+
+        text = render_html(result)
+    else:
+        from reports.school import render_text
+
+        text = render_text(result, verbose=verbose)
+    write_output(text, output)
+    if check_id is not None:
+        typer.echo(f"Проверка сохранена (№ {check_id}).", err=True)
+    if not result["reachable"]:
+        typer.echo(f"Сайт не проверен: {result['error']}", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(1 if result["counts"].get("fail") else 0)
+
+
+@app.command("rules")
+def rules_cmd(
+    fmt: Annotated[ListFormat, typer.Option("--format", help="Формат списка")] = ListFormat.text,
+    section: Annotated[str | None, typer.Option("--section", help="Только подраздел (slug, например common)")] = None,
+    org_type: Annotated[OrgType | None, typer.Option("--type", help="Только правила, применимые к типу")] = None,
+) -> None:
+    """Каталог правил (генерируется из кода правил)."""
+    rules = catalogue.rules()
+    if section:
+        if section not in catalogue.section_by_slug():
+            raise fail(f"нет подраздела «{section}»; есть: {', '.join(s.slug for s in catalogue.sections())}")
+        rules = tuple(r for r in rules if r.section == section)
+    if org_type:
+        rules = tuple(r for r in rules if r.applies(org_type))
+    if fmt is ListFormat.json:
+        payload = {"rules_version": catalogue.rules_version(), "ruleset": catalogue.RULESET, "rules": [docs.rule_json(r) for r in rules]}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    current = None
+    for r in rules:
+        if r.section != current:
+            current = r.section
+            s = catalogue.section_by_slug()[current]
+            typer.echo(f"\n{s.title} (/sveden/{s.slug}, {s.basis})")
+        name = f"{r.parent} › {r.itemprop}" if r.parent else r.itemprop
+        flags = ("ссылка" if r.kind == "link" else "") + (" · при наличии" if r.optional else "")
+        typer.echo(f"  {r.code}  {name:<40} {r.title[:70]}" + (f"  [{flags.strip(' ·')}]" if flags else ""))
+    typer.echo(f"\nВсего правил: {len(rules)} · версия {catalogue.rules_version()}")
+
+
+@app.command("rule")
+def rule_cmd(rule_id: Annotated[str, typer.Argument(help="Код правила, например CMN002")]) -> None:
+    """Документация одного правила: что проверяет, почему, как исправить, примеры."""
+    rule = catalogue.by_code().get(rule_id.strip().upper())
+    if rule is None:
+        raise fail(f"нет правила с кодом «{rule_id}»; список: sveden rules")
+    sys.stdout.write(docs.render_text(rule))
+
+
+def _mount_optional() -> None:
+    """Sub-commands that live in their own modules."""
+    from importlib import import_module
+
+    for module, attr, name in (
+        ("sveden.cli_registry", "app", "registry"),
+        ("sveden.cli_schedule", "app", "schedule"),
+        ("sveden.cli_monitoring", "register", None),
+    ):
+        try:
+            mod = import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        obj = getattr(mod, attr)
+        if name:
+            app.add_typer(obj, name=name)
+        else:
+            obj(app)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
