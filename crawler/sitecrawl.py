@@ -93,7 +93,7 @@ class SiteCrawl:
         idx = self.page_index[url]
         if response is None:
             try:
-                response = await self._download(Request(url, dont_filter=True, meta={"handle_httpstatus_all": True, "sveden_role": role}))
+                response = await self._download(Request(url, dont_filter=True, meta={"sveden_role": role}))
             except Exception as exc:  # every failure is an outcome, never a crash
                 kind, message = classify_exception(exc)
                 self.pages[idx].update(final_url=url, error_kind=kind, error=message)
@@ -105,7 +105,7 @@ class SiteCrawl:
 
     async def probe(self, url: str) -> None:
         """Does the document exist? HEAD, falling back to a GET that stops after the headers."""
-        meta = {"handle_httpstatus_all": True, "sveden_probe": True, "download_timeout": 15, "max_retry_times": 0}
+        meta = {"sveden_probe": True, "download_timeout": 15, "max_retry_times": 0}
         result: dict[str, Any] = {"method": "HEAD"}
         try:
             resp = await self._download(Request(url, method="HEAD", dont_filter=True, meta=dict(meta)))

@@ -17,6 +17,7 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    head_status: int | None = None  # a different answer to HEAD (servers that refuse HEAD)
 
     def payload(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
@@ -52,7 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
         if r.delay:
             time.sleep(r.delay)
         body = r.payload()
-        self.send_response(r.status)
+        self.send_response(r.head_status if not with_body and r.head_status else r.status)
         if r.content_type:
             self.send_header("Content-Type", r.content_type)
         for k, v in r.headers.items():

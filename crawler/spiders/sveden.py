@@ -13,6 +13,8 @@ from w3lib.url import safe_url_string
 
 from crawler.sitecrawl import SiteCrawl, Target, failed_site
 
+ERROR_CODES = list(range(400, 600))
+
 
 def validate_url(url: str) -> str | None:
     """A Russian explanation of what is wrong with a site URL, or None when it is usable."""
@@ -48,7 +50,8 @@ class SvedenSpider(scrapy.Spider):
             callback=self.crawl_site,
             errback=self.site_failed,
             dont_filter=True,
-            meta={"sveden_target": target, "handle_httpstatus_all": True, "sveden_role": "home"},
+            # Redirects must still be followed: list the error codes rather than handle_httpstatus_all.
+            meta={"sveden_target": target, "handle_httpstatus_list": ERROR_CODES, "sveden_role": "home"},
         )
 
     async def start(self) -> AsyncIterator[Any]:

@@ -1,0 +1,38 @@
+"""Run the real spider (as a subprocess: the reactor cannot restart) over loopback sites."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from sitekit import Route, serve
+
+FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_TIMEOUT=5", "--set", "RETRY_TIMES=0"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def crawl(sites: dict[str, dict[str, Route]], tmp: Path, org_types: dict[str, str] | None = None) -> tuple[dict[str, dict], dict]:
+    """Serve every site on its own port, crawl them all in one process, return artifacts by name."""
+    with ExitStack() as stack:
+        servers = {name: stack.enter_context(serve(routes)) for name, routes in sites.items()}
+        targets = [{"org_id": name, "url": srv.url + "/", "org_type": (org_types or {}).get(name)} for name, srv in servers.items()]
+        (tmp / "targets.json").write_text(json.dumps(targets), encoding="utf-8")
+        out = tmp / "artifacts.jsonl"
+        proc = subprocess.run(
+            [sys.executable, "-m", "crawler.runner", "--targets", str(tmp / "targets.json"), "--out", str(out), *FAST],
+            capture_output=True, text=True, cwd=REPO, timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        artifacts = {a["org_id"]: a for a in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+        logs = {name: list(srv.log) for name, srv in servers.items()}
+    assert set(artifacts) == set(sites), (set(sites) - set(artifacts), proc.stderr[-3000:])
+    return artifacts, logs
+
+
+def item(result: dict, section: str, itemprop: str, parent: str = "") -> dict:
+    matches = [i for i in result["items"] if i["section"] == section and i["itemprop"] == itemprop and i["parent"] == parent]
+    assert len(matches) == 1, (section, parent, itemprop)
+    return matches[0]
