@@ -116,6 +116,18 @@ def _per_parent(rule: Rule, view: SectionView, nodes: list[Node], site: SiteView
     return Status.passed, "размещено"
 
 
+def _orphans(rule: Rule, view: SectionView) -> list[Node]:
+    """Elements with the child's name that stand in no element allowed to contain it.
+
+    ``fio`` inside ``rucovodstvo`` is no orphan of ``rucovodstvoFil``; a name that is also a
+    top-level item of the section (``email``) is never an orphan.
+    """
+    homes = {r.parent for r in catalogue.section_rules()[rule.section] if r.itemprop == rule.itemprop}
+    if "" in homes:
+        return []
+    return [n for n in view.nodes(rule.itemprop) if not any(n.has_ancestor(p) for p in homes)]
+
+
 def _found_elsewhere(rule: Rule, site: SiteView) -> tuple[str, str] | None:
     for slug, view in site.views.items():
         if slug == rule.section:
@@ -169,8 +181,9 @@ def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
             status, message = _value_verdict(rule, nodes, site)
         return _result(rule, status, message, nodes[0].page_url)
     # Absent here: say why as precisely as the artifacts allow.
-    if rule.parent and view.nodes(rule.itemprop):
-        return _result(rule, Status.fail, f"элемент с {attr(rule.itemprop)} найден вне родительского элемента с {attr(rule.parent)}", view.nodes(rule.itemprop)[0].page_url)
+    orphans = _orphans(rule, view) if rule.parent else []
+    if orphans:
+        return _result(rule, Status.fail, f"элемент с {attr(rule.itemprop)} найден вне родительского элемента с {attr(rule.parent)}", orphans[0].page_url)
     legacy = _legacy(rule, view)
     if legacy:
         what, url = legacy

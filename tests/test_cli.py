@@ -1,0 +1,100 @@
+"""The ``sveden`` command line as other tools use it: exit codes, JSON shape, reports, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from compliant import compliant_site
+from sitekit import page, serve
+
+from checks.model import OrgType
+
+SVEDEN = [sys.executable, "-m", "sveden.cli"]
+FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "RETRY_TIMES=0", "--set", "DOWNLOAD_TIMEOUT=5"]
+
+
+def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+    return subprocess.run([*SVEDEN, *args], capture_output=True, text=True, env=env, timeout=120, cwd=Path(__file__).parents[1])
+
+
+def test_compliant_site_exits_0_and_json_has_the_contract(tmp_path):
+    with serve(compliant_site(OrgType.school)) as srv:
+        proc = run(["check", srv.url + "/", "--type", "school", "--format", "json", *FAST], tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    assert result["org_type"] == "school" and result["reachable"] is True and result["error"] == ""
+    assert len(result["items"]) == 218
+    assert not [i for i in result["items"] if i["status"] == "fail"]
+    assert sum(1 for i in result["items"] if i["status"] == "pass") > 100
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("org_type", [t for t in OrgType if t is not OrgType.school])
+def test_compliant_site_of_every_type_has_no_failures(tmp_path, org_type):
+    with serve(compliant_site(org_type, "Организация")) as srv:
+        proc = run(["check", srv.url + "/", "--type", org_type.value, "--format", "json", "--no-store", *FAST], tmp_path)
+    result = json.loads(proc.stdout)
+    fails = [(i["rule"], i["message"]) for i in result["items"] if i["status"] == "fail"]
+    assert proc.returncode == 0 and not fails, fails
+
+
+def test_failures_exit_1_with_a_russian_text_report(tmp_path):
+    with serve({"/": page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ № 4"), "/sveden/": page("<p>Скоро</p>")}) as srv:
+        proc = run(["check", srv.url + "/", *FAST], tmp_path)
+    assert proc.returncode == 1
+    assert "Основные сведения" in proc.stdout and "нарушений" in proc.stdout
+    assert "Проверка сохранена" in proc.stderr
+
+
+def test_unreachable_site_exits_2_and_is_not_scored(tmp_path):
+    proc = run(["check", "http://127.0.0.1:9/", "--format", "json", *FAST], tmp_path)
+    assert proc.returncode == 2
+    result = json.loads(proc.stdout)
+    assert result["reachable"] is False and result["error"]
+    assert not [i for i in result["items"] if i["status"] in ("fail", "pass")]
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("bad", ["not a url", "ftp://school.ru/", "http://"])
+def test_bad_url_is_a_clear_error(tmp_path, bad):
+    proc = run(["check", bad], tmp_path)
+    assert proc.returncode == 2 and "Ошибка" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unknown_type_is_a_clear_error(tmp_path):
+    proc = run(["check", "http://127.0.0.1:9/", "--type", "zoo"], tmp_path)
+    assert proc.returncode == 2 and "zoo" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_html_report_escapes_site_content(tmp_path):
+    evil = '<script>alert(1)</script>МБОУ СОШ № 5'
+    routes = {
+        "/": page('<a href="/sveden/">Сведения об образовательной организации</a>', "школа"),
+        "/sveden/": page('<a href="/sveden/common/">Основные сведения</a>'),
+        "/sveden/common/": page(f'<span itemprop="fullName">{evil.replace("<", "&lt;")}</span><span itemprop="RegDate">x<img src=x onerror=alert(2)></span>'),
+    }
+    out = tmp_path / "report.html"
+    with serve(routes) as srv:
+        proc = run(["check", srv.url + "/", "--format", "html", "-o", str(out), *FAST], tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "onerror=alert" not in html.replace("&#34;", '"').split("<body>")[1].split('itemprop="')[0]
+    assert "Что исправить" in html and "regDate" in html
+
+
+def test_rules_catalogue_json_and_rule_docs(tmp_path):
+    proc = run(["rules", "--format", "json"], tmp_path)
+    data = json.loads(proc.stdout)
+    assert len(data["rules"]) == 218 and data["rules_version"]
+    first = data["rules"][1]
+    assert {"id", "section", "parent", "itemprop", "title", "applicability", "legal_basis"} <= set(first)
+    doc = run(["rule", first["id"]], tmp_path)
+    assert doc.returncode == 0 and first["itemprop"] in doc.stdout and "Как исправить" in doc.stdout
+    missing = run(["rule", "XXX999"], tmp_path)
+    assert missing.returncode == 2 and "нет правила" in missing.stderr
