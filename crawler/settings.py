@@ -56,6 +56,7 @@ ITEM_PIPELINES: dict[str, int] = {}
 # sveden's own limits per site.
 SVEDEN_PAGE_BUDGET = 80  # HTML pages per site (home, section, subsections, addRef, feedback pages)
 SVEDEN_PROBE_BUDGET = 300  # document links probed per site
+SVEDEN_PROBE_OFFSITE = True  # documents on other hosts (CDN, ministry sites) are probed too
 SVEDEN_ADDREF_LIMIT = 10  # MR v9: at most 10 addRef pages per subsection
 SVEDEN_FEEDBACK_PAGES = 12
 SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot still applies delays)

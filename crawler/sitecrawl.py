@@ -51,6 +51,7 @@ class SiteCrawl:
         self.probe_budget = settings.getint("SVEDEN_PROBE_BUDGET")
         self.addref_limit = settings.getint("SVEDEN_ADDREF_LIMIT")
         self.feedback_limit = settings.getint("SVEDEN_FEEDBACK_PAGES")
+        self.probe_offsite = settings.getbool("SVEDEN_PROBE_OFFSITE", True)
         self.sem = asyncio.Semaphore(settings.getint("SVEDEN_SITE_CONCURRENCY"))
         self.pages: list[dict[str, Any]] = []
         self.page_index: dict[str, int] = {}
@@ -196,6 +197,8 @@ class SiteCrawl:
                     if names.intersection(node["p"].split()):
                         urls += [h for h in node.get("h", []) if h.startswith(("http://", "https://"))]
         urls = list(dict.fromkeys(urls))
+        if not self.probe_offsite:
+            urls = [u for u in urls if any(same_site(u, h) for h in self.hosts)]
         self.unprobed = max(0, len(urls) - self.probe_budget)
         await asyncio.gather(*(self.probe(u) for u in urls[: self.probe_budget]))
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sitekit import Route, serve
 
-FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_TIMEOUT=5", "--set", "RETRY_TIMES=0"]
+FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_TIMEOUT=5", "--set", "RETRY_TIMES=0",
+        # Real pages link documents on their original hosts: never let a test reach the internet.
+        "--set", "SVEDEN_PROBE_OFFSITE=false"]
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -15,7 +15,7 @@ from sitekit import page, serve
 from checks.model import OrgType
 
 SVEDEN = [sys.executable, "-m", "sveden.cli"]
-FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "RETRY_TIMES=0", "--set", "DOWNLOAD_TIMEOUT=5"]
+FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "RETRY_TIMES=0", "--set", "DOWNLOAD_TIMEOUT=5", "--set", "SVEDEN_PROBE_OFFSITE=false"]
 
 
 def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
