@@ -43,9 +43,18 @@ def project_settings(overrides: dict[str, object] | None = None) -> Settings:
     return settings
 
 
+def quiet_download_errors() -> None:
+    """Download failures are outcomes stored per organization; their tracebacks are noise."""
+    import logging
+
+    for name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry", "scrapy.core.scraper"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def collect(targets: list[dict[str, Any]], overrides: dict[str, object] | None = None, on_item: Callable[[dict], None] | None = None) -> list[dict]:
     """Crawl ``targets`` (blocking; once per process) and return their site artifacts."""
     process = CrawlerProcess(project_settings(overrides))
+    quiet_download_errors()
     items: list[dict] = []
 
     def scraped(item, response, spider):

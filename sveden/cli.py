@@ -130,10 +130,11 @@ def _mount_optional() -> None:
     """Sub-commands that live in their own modules."""
     from importlib import import_module
 
-    for module, attr, name in (
-        ("sveden.cli_registry", "app", "registry"),
-        ("sveden.cli_schedule", "app", "schedule"),
-        ("sveden.cli_monitoring", "register", None),
+    for module, attrs, name in (
+        ("sveden.cli_registry", ("registry_app", "app"), "registry"),
+        ("sveden.cli_schedule", ("schedule_app", "app"), "schedule"),
+        ("sveden.cli_monitoring", ("register",), None),
+        ("sveden.cli_reports", ("register",), None),
     ):
         try:
             mod = import_module(module)
@@ -141,7 +142,9 @@ def _mount_optional() -> None:
             if exc.name != module:
                 raise
             continue
-        obj = getattr(mod, attr)
+        obj = next((getattr(mod, a) for a in attrs if hasattr(mod, a)), None)
+        if obj is None:
+            continue
         if name:
             app.add_typer(obj, name=name)
         else:

@@ -1,0 +1,55 @@
+"""``sveden crawl`` (the monthly monitoring run) and ``sveden demo``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("crawl")(crawl)
+
+
+def crawl(
+    month: Annotated[str | None, typer.Option("--month", help="Месяц обхода ГГГГ-ММ (по умолчанию текущий)")] = None,
+    municipality: Annotated[list[str] | None, typer.Option("--municipality", help="Только организации муниципалитета (можно несколько)")] = None,
+    org: Annotated[list[str] | None, typer.Option("--org", help="Только организация с кодом (можно несколько)")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Продолжить незавершённый обход месяца")] = False,
+    resume_or_start: Annotated[bool, typer.Option("--resume-or-start", hidden=True, help="Продолжить, а если нечего — начать")] = False,
+    busgov: Annotated[bool, typer.Option("--busgov/--no-busgov", help="Собрать карточки bus.gov.ru и результаты НОК")] = True,
+    setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
+) -> None:
+    """Ежемесячный обход: все организации реестра (или выбранные), результаты — в базу данных."""
+    import re
+
+    from crawler.runner import parse_sets
+    from storage.db import StorageError
+    from sveden.monitoring import MonitoringError, current_month, run_monitoring
+
+    month = month or current_month()
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        typer.echo(f"Ошибка: месяц должен быть в виде ГГГГ-ММ, получено «{month}»", err=True)
+        raise typer.Exit(2)
+    kwargs = dict(month=month, municipalities=municipality or [], org_ids=org or [], overrides=parse_sets(setting or []), with_busgov=busgov)
+    try:
+        try:
+            summary = run_monitoring(resume=resume or resume_or_start, **kwargs)
+        except MonitoringError:
+            if not resume_or_start:
+                raise
+            summary = run_monitoring(resume=False, **kwargs)
+    except (MonitoringError, StorageError) as exc:
+        typer.echo(f"Ошибка: {exc}", err=True)
+        raise typer.Exit(2) from None
+    outcomes = summary["totals"].get("outcomes", {})
+    typer.echo(f"Обход № {summary['run_id']} за {summary['month']}: {'завершён' if summary['status'] == 'finished' else 'прерван'}")
+    typer.echo(f"Проверено организаций: {summary['done']} из {summary['total']}")
+    from checks.artifacts import OUTCOMES
+
+    for outcome, count in sorted(outcomes.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  {OUTCOMES.get(outcome, outcome)}: {count}")
+    if summary["status"] != "finished":
+        typer.echo(f"Продолжить: sveden crawl --month {summary['month']} --resume", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Отчёты: sveden report --month {summary['month']} -o отчёты/{summary['month']}")

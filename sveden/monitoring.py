@@ -1,0 +1,169 @@
+"""The monthly monitoring run: every organization of the registry crawled, judged and stored.
+
+One Scrapy process crawls all selected organizations concurrently (each site politely, in its
+own download slot); the storage pipeline commits each organization's result on its own, so a
+killed run continues with ``--resume`` without losing or duplicating anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from checks import catalogue
+
+log = logging.getLogger(__name__)
+MSK = ZoneInfo("Europe/Moscow")
+
+
+class MonitoringError(Exception):
+    """A problem the user must fix (no organizations, nothing to resume…); the message is Russian."""
+
+
+def current_month() -> str:
+    return datetime.now(MSK).strftime("%Y-%m")
+
+
+@dataclass
+class Plan:
+    run_id: int
+    month: str
+    resumed: bool
+    targets: list[dict[str, Any]]
+    busgov_targets: list[dict[str, Any]]
+    total: int
+    already_done: int
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[str], resume: bool, settings: dict[str, Any]) -> Plan:
+    from storage import db, repository
+    from storage.models import BusGovResult, Organization
+
+    filters = {"municipality": municipalities, "org": org_ids}
+    session_factory = db.open_database(db_url)
+    try:
+        with session_factory() as session, session.begin():
+            q = select(Organization).where(Organization.active.is_(True))
+            if municipalities:
+                q = q.where(Organization.municipality.in_(municipalities))
+            if org_ids:
+                q = q.where(Organization.id.in_(org_ids))
+            orgs = list(session.scalars(q.order_by(Organization.id)))
+            if not orgs:
+                raise MonitoringError("в реестре нет организаций для обхода (загрузите реестр: sveden registry import ФАЙЛ)")
+            missing = sorted(set(org_ids) - {o.id for o in orgs})
+            if missing:
+                raise MonitoringError(f"в реестре нет организаций с кодами: {', '.join(missing)}")
+            run = repository.find_resumable_run(session, month, filters) if resume else None
+            if resume and run is None:
+                raise MonitoringError(f"нет незавершённого обхода за {month} с такими же фильтрами — запустите без --resume")
+            if run is None:
+                run = repository.start_run(session, "monthly", month, catalogue.rules_version(), settings, filters)
+            else:
+                repository.resume_run(session, run.id)
+            done = repository.done_org_ids(session, run.id)
+            busgov_done = set(session.scalars(select(BusGovResult.org_id).where(BusGovResult.run_id == run.id)))
+            todo = [o for o in orgs if o.id not in done]
+            targets = [{"org_id": o.id, "url": o.site_url, "org_type": o.org_type} for o in todo]
+            busgov = [
+                {"org_id": o.id, "agency_id": o.busgov_agency_id, "inn": o.inn, "site_url": o.site_url}
+                for o in orgs
+                if o.id not in busgov_done and (o.busgov_agency_id or o.inn)
+            ]
+            return Plan(run.id, month, run.status == "running" and resume, targets, busgov, len(orgs), len(done), filters)
+    finally:
+        session_factory.kw["bind"].dispose()
+
+
+def crawl_plan(plan: Plan, db_url: str, overrides: dict[str, Any], with_busgov: bool) -> None:
+    """Run the spiders of the plan in this process (once: the reactor cannot restart)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.runner import project_settings, quiet_download_errors
+    from crawler.spiders.sveden import SvedenSpider
+
+    settings = project_settings(
+        {
+            "ITEM_PIPELINES": {"crawler.pipelines.StoreCheckPipeline": 300},
+            "EXTENSIONS": {"crawler.extensions.ProbeHeadersOnly": 500, "crawler.progress.Progress": 600},
+            "SVEDEN_RUN_ID": plan.run_id,
+            "SVEDEN_DATABASE_URL": db_url,
+            "SVEDEN_ORG_TYPES": {t["org_id"]: t["org_type"] for t in plan.targets},
+            "SVEDEN_PROGRESS_TOTAL": len(plan.targets),
+            "LOG_LEVEL": "WARNING",
+            **overrides,
+        }
+    )
+    process = CrawlerProcess(settings)
+    quiet_download_errors()
+    if plan.targets:
+        process.crawl(SvedenSpider, targets=plan.targets)
+    if with_busgov and plan.busgov_targets:
+        try:
+            from crawler.spiders.busgov import BusGovSpider
+        except ImportError:
+            BusGovSpider = None
+        if BusGovSpider is not None:
+            process.crawl(BusGovSpider, targets=plan.busgov_targets)
+    process.start()
+
+
+def close_run(db_url: str, plan: Plan) -> dict[str, Any]:
+    from storage import db, repository
+
+    session_factory = db.open_database(db_url)
+    try:
+        with session_factory() as session, session.begin():
+            done = repository.done_org_ids(session, plan.run_id)
+            status = "finished" if len(done) >= plan.total else "interrupted"
+            run = repository.finish_run(session, plan.run_id, status)
+            return {"run_id": run.id, "month": run.month, "status": status, "done": len(done), "total": plan.total, "totals": run.totals}
+    finally:
+        session_factory.kw["bind"].dispose()
+
+
+def run_monitoring(
+    month: str | None = None,
+    municipalities: list[str] | None = None,
+    org_ids: list[str] | None = None,
+    resume: bool = False,
+    overrides: dict[str, Any] | None = None,
+    db_url: str | None = None,
+    with_busgov: bool = True,
+) -> dict[str, Any]:
+    from storage import db
+
+    db_url = db_url or db.database_url()
+    month = month or current_month()
+    overrides = overrides or {}
+    plan = plan_run(db_url, month, municipalities or [], org_ids or [], resume, {k: v for k, v in overrides.items() if isinstance(v, (str, int, float, bool))})
+    log.warning(
+        "Обход %s за %s: организаций %d, уже проверено %d, осталось %d",
+        "продолжается" if resume else "начат", month, plan.total, plan.already_done, len(plan.targets),
+    )
+    crawl_plan(plan, db_url, overrides, with_busgov)
+    return close_run(db_url, plan)
+
+
+def scheduled_run(reports: bool = False, reports_dir: str | None = None, extra_args: list[str] | None = None) -> int:
+    """The scheduler's job: this month's run in a child process (a reactor per run), then reports.
+
+    Resumes the month's unfinished run when there is one, so a restart after a crash or a
+    missed schedule does not crawl everything twice.
+    """
+    month = current_month()
+    base = [sys.executable, "-m", "sveden.cli"]
+    code = subprocess.call([*base, "crawl", "--month", month, "--resume-or-start", *(extra_args or [])], env=os.environ.copy())
+    if code == 0 and reports:
+        out = reports_dir or os.environ.get("SVEDEN_REPORTS_DIR") or os.path.join(os.getcwd(), "reports-out", month)
+        code = subprocess.call([*base, "report", "--month", month, "--format", "html", "-o", out], env=os.environ.copy())
+    return code
