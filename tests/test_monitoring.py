@@ -1,0 +1,168 @@
+"""The monthly monitoring run: registry → one crawl of all organizations → stored results."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from compliant import compliant_site
+from sitekit import Route, page, redirect, serve
+from sqlalchemy import func, select
+
+from checks.model import OrgType
+
+REPO = Path(__file__).resolve().parents[1]
+SVEDEN = [sys.executable, "-m", "sveden.cli"]
+FAST = ["--no-busgov", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "RETRY_TIMES=0",
+        "--set", "DOWNLOAD_TIMEOUT=2", "--set", "DOWNLOAD_MAXSIZE=200000", "--set", "SVEDEN_PROBE_OFFSITE=false"]
+
+SITES = {
+    "ok": compliant_site(OrgType.school),
+    "blocked": {"/": Route("Forbidden", status=403)},
+    "challenge": {"/": page("<p>Проверка браузера… Подтвердите, что вы не робот (captcha)</p>")},
+    "robots": {"/robots.txt": Route("User-agent: *\nDisallow: /\n", content_type="text/plain"), "/": page("x")},
+    "http500": {"/": Route("error", status=500)},
+    "loop": {"/": redirect("/a"), "/a": redirect("/")},
+    "timeout": {"/": Route(page("медленно").body, delay=4)},
+    "large": {"/": page("<p>" + "очень большая страница " * 20000 + "</p>")},
+    "nosection": {"/": page("<p>Сайт школы</p>")},
+}
+EXPECTED = {
+    "ok": "ok", "blocked": "blocked", "challenge": "blocked", "robots": "robots_disallowed", "http500": "http_error",
+    "loop": "redirect_loop", "timeout": "timeout", "large": "too_large", "nosection": "no_sveden_section",
+    "refused": "unreachable", "tls": "tls_error",
+}
+
+
+def sveden(args: list[str], env: dict, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([*SVEDEN, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=300, **kw)
+
+
+def write_registry(path: Path, urls: dict[str, str]) -> None:
+    lines = ["Код;Полное наименование;Тип;Муниципалитет;Адрес сайта"]
+    for i, (name, url) in enumerate(sorted(urls.items())):
+        lines.append(f"{name};Организация «{name}»;школа;{'Город' if i % 2 else 'Район'};{url}")
+    path.write_text("\n".join(lines) + "\n", encoding="cp1251")
+
+
+@pytest.fixture(scope="module")
+def monitored(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("mon")
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp / 'mon.sqlite'}"}
+    with ExitStack() as stack:
+        servers = {name: stack.enter_context(serve(routes)) for name, routes in SITES.items()}
+        urls = {name: srv.url + "/" for name, srv in servers.items()}
+        urls["refused"] = "http://127.0.0.1:9/"
+        urls["tls"] = servers["ok"].url.replace("http://", "https://") + "/"  # TLS spoken to a plain HTTP server
+        write_registry(tmp / "registry.csv", urls)
+        imported = sveden(["registry", "import", str(tmp / "registry.csv")], env)
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        first = sveden(["crawl", "--month", "2026-10", *FAST], env)
+        second = sveden(["crawl", "--month", "2026-11", *FAST], env)
+    return env, first, second
+
+
+def checks_by_org(env: dict, month: str) -> dict[str, dict]:
+    from storage import db, repository
+    from storage.models import Check, Run
+
+    session_factory = db.open_database(env["SVEDEN_DATABASE_URL"])
+    with session_factory() as session:
+        run = session.scalar(select(Run).where(Run.month == month))
+        out = {}
+        for check in session.scalars(select(Check).where(Check.run_id == run.id)):
+            out[check.org_id] = repository.load_check_json(session, check.id)
+        out["_run"] = {"status": run.status, "rules_version": run.rules_version}
+    session_factory.kw["bind"].dispose()
+    return out
+
+
+def test_run_finishes_and_reports(monitored):
+    _, first, _ = monitored
+    assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+    assert "Проверено организаций: 11 из 11" in first.stdout
+    assert "Traceback" not in first.stderr
+
+
+def test_every_organization_ends_with_its_named_status(monitored):
+    env, _, _ = monitored
+    checks = checks_by_org(env, "2026-10")
+    assert checks["_run"]["status"] == "finished"
+    assert {org: c["outcome"] for org, c in checks.items() if org != "_run"} == EXPECTED
+
+
+def test_unreachable_sites_are_not_checked_never_all_missing(monitored):
+    env, _, _ = monitored
+    checks = checks_by_org(env, "2026-10")
+    for org, outcome in EXPECTED.items():
+        c = checks[org]
+        statuses = {i["status"] for i in c["items"]}
+        if outcome in ("ok", "no_sveden_section"):
+            assert c["reachable"]
+        else:
+            assert not c["reachable"] and c["error"], org
+            assert statuses <= {"error", "not_applicable"}, (org, statuses)
+            assert c["scores"] is None
+
+
+def test_rerun_is_deterministic(monitored):
+    env, _, second = monitored
+    assert second.returncode == 0, second.stderr[-3000:]
+    a, b = checks_by_org(env, "2026-10"), checks_by_org(env, "2026-11")
+    for org in EXPECTED:
+        assert [(i["rule"], i["status"], i["message"]) for i in a[org]["items"]] == [(i["rule"], i["status"], i["message"]) for i in b[org]["items"]], org
+        assert a[org]["feedback"] == b[org]["feedback"]
+
+
+def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path):
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.sqlite'}"}
+    slow = {"/": Route(page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ").body, delay=0.6),
+            "/sveden/": page('<a href="/sveden/common/">Основные сведения</a>'),
+            "/sveden/common/": page('<span itemprop="fullName">МБОУ СОШ</span>')}
+    n = 12
+    with ExitStack() as stack:
+        servers = [stack.enter_context(serve(slow)) for _ in range(n)]
+        write_registry(tmp_path / "r.csv", {f"org{i:02d}": s.url + "/" for i, s in enumerate(servers)})
+        assert sveden(["registry", "import", str(tmp_path / "r.csv")], env).returncode == 0
+        args = [*SVEDEN, "crawl", "--month", "2026-09", *FAST, "--set", "CONCURRENT_REQUESTS=2"]
+        proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        from storage import db
+        from storage.models import Check
+
+        session_factory = db.open_database(env["SVEDEN_DATABASE_URL"])
+        deadline = time.monotonic() + 120
+        done = 0
+        while time.monotonic() < deadline:
+            with session_factory() as session:
+                done = session.scalar(select(func.count()).select_from(Check))
+            if done >= 3:
+                break
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert 3 <= done < n, f"the crawl should be killed half-way, {done} of {n} done"
+        resumed = sveden(["crawl", "--month", "2026-09", "--resume", *FAST], env)
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr[-3000:]
+        assert "Проверено организаций: 12 из 12" in resumed.stdout
+        with session_factory() as session:
+            rows = session.execute(select(Check.org_id, func.count()).group_by(Check.org_id)).all()
+            run_ids = set(session.scalars(select(Check.run_id)))
+        session_factory.kw["bind"].dispose()
+        assert sorted(org for org, _ in rows) == [f"org{i:02d}" for i in range(n)]
+        assert all(count == 1 for _, count in rows) and len(run_ids) == 1
+
+
+def test_resume_without_unfinished_run_is_a_clear_error(tmp_path):
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite'}"}
+    write_registry(tmp_path / "r.csv", {"a": "http://127.0.0.1:9/"})
+    assert sveden(["registry", "import", str(tmp_path / "r.csv")], env).returncode == 0
+    proc = sveden(["crawl", "--month", "2026-01", "--resume", *FAST], env)
+    assert proc.returncode == 2 and "нет незавершённого обхода" in proc.stderr and "Traceback" not in proc.stderr
+    bad = sveden(["crawl", "--month", "2026-13", *FAST], env)
+    assert bad.returncode == 2 and "ГГГГ-ММ" in bad.stderr
