@@ -9,6 +9,8 @@ request passes through the scheduler, which is what scrapy-redis distributes bet
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ from crawler.errors import classify_exception, classify_status
 from crawler.extract import extract_page, same_site
 from crawler.feedback_links import select_feedback_links
 
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process crawled the site (distributed runs)
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
 ERROR_PAGE = {"microdata": [], "itemtypes": [], "links": [], "forms": []}
 
@@ -225,6 +228,7 @@ class SiteCrawl:
                 "skipped_pages": self.skipped_pages,
                 "bytes": self.bytes,
                 "seconds": round(time.monotonic() - self.started, 3),
+                "worker": WORKER,
             },
         }
 

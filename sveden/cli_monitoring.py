@@ -9,6 +9,25 @@ import typer
 
 def register(app: typer.Typer) -> None:
     app.command("crawl")(crawl)
+    app.command("worker")(worker)
+
+
+def worker(
+    redis: Annotated[str, typer.Option("--redis", help="Адрес Redis, например redis://127.0.0.1:6379/0")],
+    run: Annotated[int, typer.Option("--run", help="Номер обхода (его печатает sveden crawl --redis)")],
+    idle_close: Annotated[int, typer.Option("--idle-close", help="Завершиться, если очередь пуста столько секунд")] = 30,
+    setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
+) -> None:
+    """Узел распределённого обхода: берёт организации из очереди Redis и пишет результаты в общую базу."""
+    from crawler.runner import parse_sets
+    from storage.db import StorageError, database_url
+    from sveden.monitoring import run_worker
+
+    try:
+        run_worker(redis, run, database_url(), parse_sets(setting or []), idle_close)
+    except StorageError as exc:
+        typer.echo(f"Ошибка: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def crawl(
@@ -18,6 +37,8 @@ def crawl(
     resume: Annotated[bool, typer.Option("--resume", help="Продолжить незавершённый обход месяца")] = False,
     resume_or_start: Annotated[bool, typer.Option("--resume-or-start", hidden=True, help="Продолжить, а если нечего — начать")] = False,
     busgov: Annotated[bool, typer.Option("--busgov/--no-busgov", help="Собрать карточки bus.gov.ru и результаты НОК")] = True,
+    redis: Annotated[str | None, typer.Option("--redis", help="Распределённый обход: очередь в Redis (scrapy-redis), узлы — sveden worker")] = None,
+    idle_close: Annotated[int, typer.Option("--idle-close", help="С --redis: завершить свой узел, если очередь пуста столько секунд")] = 10,
     setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
 ) -> None:
     """Ежемесячный обход: все организации реестра (или выбранные), результаты — в базу данных."""
@@ -31,7 +52,8 @@ def crawl(
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         typer.echo(f"Ошибка: месяц должен быть в виде ГГГГ-ММ, получено «{month}»", err=True)
         raise typer.Exit(2)
-    kwargs = dict(month=month, municipalities=municipality or [], org_ids=org or [], overrides=parse_sets(setting or []), with_busgov=busgov)
+    kwargs = dict(month=month, municipalities=municipality or [], org_ids=org or [], overrides=parse_sets(setting or []), with_busgov=busgov,
+                  redis_url=redis, idle_close=idle_close)
     try:
         try:
             summary = run_monitoring(resume=resume or resume_or_start, **kwargs)

@@ -84,36 +84,131 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
         session_factory.kw["bind"].dispose()
 
 
-def crawl_plan(plan: Plan, db_url: str, overrides: dict[str, Any], with_busgov: bool) -> None:
-    """Run the spiders of the plan in this process (once: the reactor cannot restart)."""
-    from scrapy.crawler import CrawlerProcess
+def worker_settings(run_id: int, db_url: str, total: int, org_types: dict[str, str], overrides: dict[str, Any]):
+    from crawler.runner import project_settings
 
-    from crawler.runner import project_settings, quiet_download_errors
-    from crawler.spiders.sveden import SvedenSpider
-
-    settings = project_settings(
+    return project_settings(
         {
             "ITEM_PIPELINES": {"crawler.pipelines.StoreCheckPipeline": 300},
             "EXTENSIONS": {"crawler.extensions.ProbeHeadersOnly": 500, "crawler.progress.Progress": 600},
-            "SVEDEN_RUN_ID": plan.run_id,
+            "SVEDEN_RUN_ID": run_id,
             "SVEDEN_DATABASE_URL": db_url,
-            "SVEDEN_ORG_TYPES": {t["org_id"]: t["org_type"] for t in plan.targets},
-            "SVEDEN_PROGRESS_TOTAL": len(plan.targets),
+            "SVEDEN_ORG_TYPES": org_types,
+            "SVEDEN_PROGRESS_TOTAL": total,
             "LOG_LEVEL": "WARNING",
             **overrides,
         }
     )
+
+
+def redis_key(run_id: int, what: str) -> str:
+    """Keys of a run; the namespace (SVEDEN_REDIS_NAMESPACE) separates databases sharing one Redis."""
+    return f"{os.environ.get('SVEDEN_REDIS_NAMESPACE', 'sveden')}:run:{run_id}:{what}"
+
+
+def redis_settings(redis_url: str, run_id: int, idle_close: int) -> dict[str, Any]:
+    """scrapy-redis: the shared start queue, scheduler queue and dupefilter of one run."""
+    return {
+        "REDIS_URL": redis_url,
+        "REDIS_START_URLS_KEY": redis_key(run_id, "targets"),
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_QUEUE_KEY": redis_key(run_id, "requests"),
+        "SCHEDULER_DUPEFILTER_KEY": redis_key(run_id, "dupefilter"),
+        "SCHEDULER_PERSIST": True,
+        "MAX_IDLE_TIME_BEFORE_CLOSE": idle_close,
+        "REDIS_START_URLS_BATCH_SIZE": 4,  # a worker takes a few organizations at a time
+    }
+
+
+def run_worker(
+    redis_url: str, run_id: int, db_url: str, overrides: dict[str, Any], idle_close: int = 10,
+    total: int = 0, busgov_targets: list[dict[str, Any]] | None = None,
+) -> None:
+    """Crawl organizations popped from the run's Redis queue until it stays empty for ``idle_close`` s."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.runner import quiet_download_errors
+    from crawler.spiders.sveden_redis import SvedenRedisSpider
+
+    org_types = _org_types(db_url)
+    settings = worker_settings(run_id, db_url, total, org_types, {**redis_settings(redis_url, run_id, idle_close), **overrides})
+    process = CrawlerProcess(settings)
+    quiet_download_errors()
+    process.crawl(SvedenRedisSpider)
+    _add_busgov(process, busgov_targets)
+    process.start()
+
+
+def _add_busgov(process, targets: list[dict[str, Any]] | None) -> None:
+    if not targets:
+        return
+    try:
+        from crawler.spiders.busgov import BusGovSpider
+    except ImportError:  # pragma: no cover - the bus.gov.ru spider ships with the package
+        return
+    process.crawl(BusGovSpider, targets=targets)
+
+
+def wait_for_run(db_url: str, run_id: int, total: int, timeout: float) -> int:
+    """Other workers may still hold their last organizations when this one goes idle."""
+    import time
+
+    from storage import db, repository
+
+    session_factory = db.open_database(db_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with session_factory() as session:
+                done = len(repository.done_org_ids(session, run_id))
+            if done >= total or time.monotonic() >= deadline:
+                return done
+            time.sleep(1.0)
+    finally:
+        session_factory.kw["bind"].dispose()
+
+
+def _org_types(db_url: str) -> dict[str, str]:
+    from storage import db
+    from storage.models import Organization
+
+    session_factory = db.open_database(db_url)
+    try:
+        with session_factory() as session:
+            return dict(session.execute(select(Organization.id, Organization.org_type)).tuples().all())
+    finally:
+        session_factory.kw["bind"].dispose()
+
+
+def push_targets(redis_url: str, run_id: int, targets: list[dict[str, Any]]) -> None:
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    key = redis_key(run_id, "targets")
+    pipe = client.pipeline()
+    pipe.delete(key)
+    for t in targets:
+        pipe.rpush(key, json.dumps(t, ensure_ascii=False))
+    pipe.execute()
+
+
+def crawl_plan(plan: Plan, db_url: str, overrides: dict[str, Any], with_busgov: bool) -> None:
+    """Run the spiders of the plan in this process (once: the reactor cannot restart)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.runner import quiet_download_errors
+    from crawler.spiders.sveden import SvedenSpider
+
+    org_types = {t["org_id"]: t["org_type"] for t in plan.targets}
+    settings = worker_settings(plan.run_id, db_url, len(plan.targets), org_types, overrides)
     process = CrawlerProcess(settings)
     quiet_download_errors()
     if plan.targets:
         process.crawl(SvedenSpider, targets=plan.targets)
-    if with_busgov and plan.busgov_targets:
-        try:
-            from crawler.spiders.busgov import BusGovSpider
-        except ImportError:
-            BusGovSpider = None
-        if BusGovSpider is not None:
-            process.crawl(BusGovSpider, targets=plan.busgov_targets)
+    _add_busgov(process, plan.busgov_targets if with_busgov else None)
     process.start()
 
 
@@ -139,6 +234,9 @@ def run_monitoring(
     overrides: dict[str, Any] | None = None,
     db_url: str | None = None,
     with_busgov: bool = True,
+    redis_url: str | None = None,
+    idle_close: int = 10,
+    wait_workers: float = 600,
 ) -> dict[str, Any]:
     from storage import db
 
@@ -150,7 +248,14 @@ def run_monitoring(
         "Обход %s за %s: организаций %d, уже проверено %d, осталось %d",
         "продолжается" if resume else "начат", month, plan.total, plan.already_done, len(plan.targets),
     )
-    crawl_plan(plan, db_url, overrides, with_busgov)
+    if redis_url:
+        push_targets(redis_url, plan.run_id, plan.targets)
+        log.warning("Очередь обхода № %d в Redis: %d организаций; другие узлы: sveden worker --redis %s --run %d",
+                    plan.run_id, len(plan.targets), redis_url, plan.run_id)
+        run_worker(redis_url, plan.run_id, db_url, overrides, idle_close, len(plan.targets), plan.busgov_targets if with_busgov else None)
+        wait_for_run(db_url, plan.run_id, plan.total, wait_workers)
+    else:
+        crawl_plan(plan, db_url, overrides, with_busgov)
     return close_run(db_url, plan)
 
 

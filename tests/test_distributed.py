@@ -1,0 +1,90 @@
+"""Two workers share one monitoring run through scrapy-redis and a shared PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from sitekit import Route, page, serve
+from sqlalchemy import create_engine, func, select, text
+
+REPO = Path(__file__).resolve().parents[1]
+SVEDEN = [sys.executable, "-m", "sveden.cli"]
+FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "RETRY_TIMES=0", "--set", "SVEDEN_PROBE_OFFSITE=false"]
+PG_ADMIN = os.environ.get("SVEDEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("SVEDEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_url():
+    schema = f"sveden_dist_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
+    import redis
+
+    redis.Redis.from_url(REDIS).ping()
+    namespace = f"sveden-test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "SVEDEN_DATABASE_URL": pg_url, "SVEDEN_REDIS_NAMESPACE": namespace}
+    site = {"/": Route(page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ").body, delay=0.4),
+            "/sveden/": page('<a href="/sveden/common/">Основные сведения</a>'),
+            "/sveden/common/": page('<span itemprop="fullName">МБОУ СОШ</span>')}
+    n = 16
+    with ExitStack() as stack:
+        servers = [stack.enter_context(serve(site)) for _ in range(n)]
+        lines = ["id,name,type,municipality,url"] + [f"org{i:02d},Школа {i},school,Город,{s.url}/" for i, s in enumerate(servers)]
+        (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        assert subprocess.run([*SVEDEN, "registry", "import", str(tmp_path / "r.csv")], env=env, cwd=REPO, capture_output=True).returncode == 0
+        coordinator = subprocess.Popen(
+            [*SVEDEN, "crawl", "--month", "2026-08", "--no-busgov", "--redis", REDIS, "--idle-close", "3", *FAST, "--set", "CONCURRENT_REQUESTS=2"],
+            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        from storage import db
+        from storage.models import Check, Run
+
+        session_factory = db.open_database(pg_url)
+        run_id = None
+        deadline = time.monotonic() + 60
+        while run_id is None and time.monotonic() < deadline:
+            with session_factory() as session:
+                run_id = session.scalar(select(Run.id).where(Run.month == "2026-08"))
+            time.sleep(0.2)
+        assert run_id, "the coordinator did not start a run"
+        worker = subprocess.run(
+            [*SVEDEN, "worker", "--redis", REDIS, "--run", str(run_id), "--idle-close", "3", *FAST, "--set", "CONCURRENT_REQUESTS=2"],
+            env=env, cwd=REPO, capture_output=True, text=True, timeout=180,
+        )
+        out, err = coordinator.communicate(timeout=180)
+        assert worker.returncode == 0, worker.stderr[-3000:]
+        assert coordinator.returncode == 0, out + err[-3000:]
+        assert f"Проверено организаций: {n} из {n}" in out
+        from storage import repository
+
+        with session_factory() as session:
+            rows = session.execute(select(Check.org_id, func.count()).where(Check.run_id == run_id).group_by(Check.org_id)).all()
+            workers = {repository.load_artifact(session, c)["stats"]["worker"] for c in session.scalars(select(Check.id).where(Check.run_id == run_id))}
+            status = session.scalar(select(Run.status).where(Run.id == run_id))
+        session_factory.kw["bind"].dispose()
+    assert sorted(o for o, _ in rows) == [f"org{i:02d}" for i in range(n)]
+    assert all(c == 1 for _, c in rows)
+    assert len(workers) == 2, workers  # both processes took a share
+    assert status == "finished"
+    client = redis.Redis.from_url(REDIS)
+    client.delete(*[f"{namespace}:run:{run_id}:{k}" for k in ("targets", "requests", "dupefilter")])
