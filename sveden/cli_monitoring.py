@@ -10,6 +10,23 @@ import typer
 def register(app: typer.Typer) -> None:
     app.command("crawl")(crawl)
     app.command("worker")(worker)
+    app.command("recheck")(recheck)
+
+
+def recheck(month: Annotated[str, typer.Option("--month", help="Месяц ГГГГ-ММ, чей обход перепроверить")]) -> None:
+    """Перепроверить сохранённый обход месяца текущими правилами, не обходя сайты заново."""
+    from storage.db import StorageError, database_url
+    from sveden.recheck import RecheckError, recheck_month
+
+    try:
+        summary = recheck_month(database_url(), month)
+    except (RecheckError, StorageError) as exc:
+        typer.echo(f"Ошибка: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"Обход № {summary['source_run_id']} перепроверен правилами {summary['rules_version']}: "
+        f"новый обход № {summary['run_id']}, организаций {summary['checks']}, изменились результаты у {summary['changed']}"
+    )
 
 
 def worker(

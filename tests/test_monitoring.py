@@ -166,3 +166,25 @@ def test_resume_without_unfinished_run_is_a_clear_error(tmp_path):
     assert proc.returncode == 2 and "нет незавершённого обхода" in proc.stderr and "Traceback" not in proc.stderr
     bad = sveden(["crawl", "--month", "2026-13", *FAST], env)
     assert bad.returncode == 2 and "ГГГГ-ММ" in bad.stderr
+
+
+def test_recheck_rejudges_stored_artifacts_without_crawling(monitored):
+    env, _, _ = monitored  # the sites are no longer served: a recheck must not need them
+    proc = sveden(["recheck", "--month", "2026-10"], env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "изменились результаты у 0" in proc.stdout
+    from storage import db, repository
+    from storage.models import Check, Run
+
+    session_factory = db.open_database(env["SVEDEN_DATABASE_URL"])
+    with session_factory() as session:
+        runs = list(session.scalars(select(Run).where(Run.month == "2026-10").order_by(Run.id)))
+        assert len(runs) == 2 and runs[1].settings["recheck_of"] == runs[0].id and runs[1].status == "finished"
+        old = {c.org_id: repository.load_check_json(session, c.id) for c in session.scalars(select(Check).where(Check.run_id == runs[0].id))}
+        new = {c.org_id: repository.load_check_json(session, c.id) for c in session.scalars(select(Check).where(Check.run_id == runs[1].id))}
+    session_factory.kw["bind"].dispose()
+    assert old.keys() == new.keys()
+    for org in old:
+        assert old[org]["items"] == new[org]["items"] and old[org]["outcome"] == new[org]["outcome"]
+    missing = sveden(["recheck", "--month", "2020-01"], env)
+    assert missing.returncode == 2 and "нет завершённого обхода" in missing.stderr

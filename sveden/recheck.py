@@ -1,0 +1,51 @@
+"""Re-judge a stored run with the current rules, without crawling again (Lighthouse: audits on saved artifacts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from checks import catalogue
+from checks.evaluate import evaluate
+
+
+class RecheckError(Exception):
+    pass
+
+
+def recheck_month(db_url: str, month: str) -> dict[str, Any]:
+    """A new monthly run of ``month`` judged from the artifacts of its latest finished run."""
+    from storage import db, repository
+    from storage.models import BusGovResult, Check, Run
+
+    session_factory = db.open_database(db_url)
+    try:
+        with session_factory() as session, session.begin():
+            source = session.scalar(
+                select(Run).where(Run.kind == "monthly", Run.month == month, Run.status == "finished").order_by(Run.id.desc())
+            )
+            if source is None:
+                raise RecheckError(f"нет завершённого обхода за {month}")
+            run = repository.start_run(
+                session, "monthly", month, catalogue.rules_version(),
+                {**(source.settings or {}), "recheck_of": source.id}, source.filters,
+            )
+            changed = 0
+            checks = list(session.scalars(select(Check).where(Check.run_id == source.id).order_by(Check.id)))
+            for check in checks:
+                artifact = repository.load_artifact(session, check.id)
+                if artifact is None:
+                    raise RecheckError(f"у проверки № {check.id} ({check.org_id}) нет сохранённых данных обхода")
+                before = repository.load_check_json(session, check.id)
+                # The type the registry gave is kept; checked_at stays the crawl's time.
+                result = evaluate(artifact, check.org_type or None)
+                result["checked_at"] = before["checked_at"]
+                changed += [i["status"] for i in before["items"]] != [i["status"] for i in result["items"]]
+                repository.save_check(session, run.id, check.org_id, result, artifact)
+            for bg in session.scalars(select(BusGovResult).where(BusGovResult.run_id == source.id)):
+                session.add(BusGovResult(**{c.key: getattr(bg, c.key) for c in BusGovResult.__table__.columns if c.key not in ("id", "run_id")}, run_id=run.id))
+            repository.finish_run(session, run.id)
+            return {"run_id": run.id, "source_run_id": source.id, "checks": len(checks), "changed": changed, "rules_version": run.rules_version}
+    finally:
+        session_factory.kw["bind"].dispose()
