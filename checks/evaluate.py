@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from checks import catalogue
+from checks import catalogue, feedback, scores
 from checks.artifacts import CHECKED_OUTCOMES, OUTCOMES, SiteView
 from checks.items import judge
 from checks.model import ItemResult, OrgType, Status
@@ -95,8 +95,6 @@ def _section_summary(site: SiteView, items: list[ItemResult]) -> list[dict[str, 
 
 def evaluate(artifact: dict[str, Any], org_type: str | None = None, checked_at: datetime | None = None) -> dict[str, Any]:
     """The ``check`` JSON for one site (CLI contract of ``sveden check --format json``)."""
-    from checks import feedback, scores  # noqa: PLC0415 - optional parts, imported late to keep the core small
-
     site = SiteView(artifact)
     otype, how = resolve_org_type(artifact, org_type)
     items = judge_items(site, otype)
