@@ -215,12 +215,13 @@ def _faq(page: dict[str, Any], site: _Site) -> Iterator[str]:
             break
     for link in page.get("links", []):
         href = link.get("href", "")
-        if not fp.is_http(href) or fp.is_document(href) or site.target_broken(href):
+        # The organization's own section: links to FAQs of other sites (ЕГЭ portals) do not count.
+        if not _same_site(href, site.host) or fp.is_document(href) or site.target_broken(href):
             continue
         text = _link_text(link)
         if text and fp.FAQ.search(text):
             yield f"ссылка «{_short(text)}»: {href}"
-        elif _same_site(href, site.host) and fp.FAQ_PATH.search(urlsplit(href).path):
+        elif fp.FAQ_PATH.search(urlsplit(href).path):
             yield f"ссылка на раздел вопросов и ответов: {href}"
 
 
@@ -303,7 +304,11 @@ def _bus_gov(pages: list[dict[str, Any]]) -> dict[str, Any]:
                 agency.append((href, int(m.group(1) or m.group(2))))
             else:
                 other.append(href)
-    best = (rating or agency or [(other[0], None)] if (rating or agency or other) else [("", None)])[0]
+    best: tuple[str, int | None] = ("", None)
+    if rating or agency:
+        best = (rating or agency)[0]
+    elif other:
+        best = (other[0], None)
     ids = sorted({i for _, i in rating + agency})
     return {"linked": bool(rating or agency or other), "agency_id": best[1], "url": best[0], "rating_link": bool(rating), "agency_ids": ids}
 

@@ -31,15 +31,17 @@ OPINION = re.compile(
 # Pages and links about a questionnaire that are not one: its results, orders, plans.
 NOT_A_QUESTIONNAIRE = re.compile(r"результат|итог|отчет|анализ|справк|протокол|приказ|положени|\bплан\b|график")
 # An appeals page: «Обращения граждан», «Электронная приемная», «Задать вопрос», «Обратная связь».
+# «Приёмная комиссия» (admissions) is not an appeals page: only an electronic or the director's «приёмная» is.
 APPEALS = re.compile(
-    r"обращени|при[её]мн\w*|задать\s+вопрос|задайте\s+вопрос|обратн\w*\s+связ|напишите\s+нам|написать\s+(?:нам|директору)|жалоб|вопрос\s+директору"
+    r"обращени|(?:интернет|электронн\w*|виртуальн\w*|общественн\w*)[\s-]+при[её]мн|при[её]мная\s+(?:директора|руководител)|^при[её]мная$"
+    r"|задать\s+вопрос|задайте\s+вопрос|обратн\w*\s+связ|напишите\s+нам|написать\s+(?:нам|директору)|жалоб|вопрос\s+директору"
 )
 # Words a free-text field of an appeal form is named or labelled with.
 MESSAGE_FIELD = re.compile(
     r"message|question|vopros|obrash|obrasch|appeal|comment|body|text_?area|сообщени|вопрос|обращени|текст|суть|предложени|жалоб", re.I
 )
 SEARCH_FIELD_NAMES = frozenset({"q", "s", "search", "query", "text", "searchword", "search_query", "keyword", "keywords", "term", "find", "poisk", "story", "word"})
-_SEARCH_ACTION = re.compile(r"search|poisk|/find\b|/results?\b", re.I)
+_SEARCH_ACTION = re.compile(r"(?<!re)search|poisk|/find\b|/results?\b", re.I)
 _SEARCH_ATTR = re.compile(r"(?<!re)search|poisk", re.I)
 _COMMENT_ATTR = re.compile(r"comment|wp-comments", re.I)
 

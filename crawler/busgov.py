@@ -226,8 +226,10 @@ def decode_response(http_status: int, content_type: str | bytes | None, body: by
         ):
             raise Blocked(_challenge_message(body, http_status, what), http_status=http_status)
         raise Unreachable(f"{what}: сервер bus.gov.ru ответил HTTP {http_status} (после повторных попыток)", http_status=http_status)
-    if http_status == 404 and step in ("compare", "agency_json"):
+    if http_status == 404 and step == "agency_json":
         raise NotFound(f"{what}: bus.gov.ru ответил 404 — учреждения с таким agencyId нет", http_status=http_status)
+    if http_status == 404 and step == "compare":  # no such agency, or the endpoint moved
+        raise NotFound(f"{what}: bus.gov.ru ответил 404 (учреждения нет или адрес запроса изменился)", http_status=http_status)
     if http_status >= 400:
         raise ChangedShape(f"{what}: bus.gov.ru ответил HTTP {http_status} — адрес или параметры запроса, видимо, изменились", http_status=http_status)
     if 300 <= http_status < 400:

@@ -17,12 +17,21 @@ from crawler.extract import same_site
 
 # (category, link text phrases, href fragments), in the order categories take turns.
 _CATEGORIES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("appeals", fp.APPEALS, re.compile(r"obra[sz]?sh|obrasch|obrashen|priemn|priyomn|reception|feedback|obratn|vopros[-_]direktor", re.I)),
+    (
+        "appeals",
+        fp.APPEALS,
+        re.compile(
+            r"obra[sz]?sh|obrasch|(?:internet|elektron\w*|virtual\w*|e)[-_]?pri(?:e|yo|jo)mn|pri(?:e|yo|jo)mnaya[-_]direktor"
+            r"|feedback|obratn\w*[-_]svyaz|vopros[-_]direktor|zadat[-_]vopros",
+            re.I,
+        ),
+    ),
     ("faq", fp.FAQ, fp.FAQ_PATH),
     (
         "opinion",
         re.compile(fp.OPINION.pattern + r"|независим\w*\s+оценк|оценк\w*\s+качеств"),
-        re.compile(r"anket|opros|survey|/nok[/._-]|/noko|ocenk\w*[-_]kachestv|nezavisim\w*[-_]ocenk", re.I),
+        # «opros» but not «voprosy»: the letter before it must not be one.
+        re.compile(r"anket|(?<![a-z])opros|survey|/nok[/._-]|/noko|ocenk\w*[-_]kachestv|nezavisim\w*[-_]ocenk", re.I),
     ),
     ("contacts", re.compile(r"контакт|как\s+(?:нас\s+)?(?:найти|добраться)"), re.compile(r"contact|kontakt", re.I)),
     ("reviews", re.compile(r"\bотзыв|гостев\w*\s+книг"), re.compile(r"otzyv|review|guestbook|gostev", re.I)),

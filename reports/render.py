@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from checks import catalogue
 from checks.artifacts import OUTCOMES
@@ -35,6 +37,39 @@ def ru_datetime(value: str | datetime | None) -> str:
     return dt.strftime("%d.%m.%Y %H:%M") + (" UTC" if dt.utcoffset() is not None and not dt.utcoffset() else "")
 
 
+def ru_signed(value: float | int | None, digits: int = 1) -> str:
+    """A change: «+1,2», «−0,5» (a real minus sign), «0»."""
+    if value is None:
+        return "—"
+    if round(value, digits) == 0:
+        return "0"
+    return ("+" if value > 0 else "\u2212") + ru_number(abs(value), digits)
+
+
+def delta_html(now: float | None, before: float | None, digits: int = 1, better: str = "up", unit: str = "") -> Markup:
+    """The change since an earlier value, with an arrow: ▲ up, ▼ down; green when it is the better way."""
+    if now is None or before is None:
+        return Markup('<span class="delta na" title="нет данных за прошлый месяц">—</span>')
+    diff = round(now - before, digits)
+    if diff == 0:
+        return Markup('<span class="delta same" title="без изменений">= 0</span>')
+    good = (diff > 0) == (better == "up")
+    arrow = "▲" if diff > 0 else "▼"
+    cls = "good" if good else "bad"
+    return Markup('<span class="delta {}" data-delta="{}">{} {}</span>').format(cls, f"{diff:g}", arrow, ru_signed(diff, digits) + unit)
+
+
+def safe_href(url: str | None) -> str:
+    """The URL when it is a plain http(s) address, else "" (no javascript:, data: or relative links from a crawl)."""
+    if not url:
+        return ""
+    try:
+        scheme = urlsplit(str(url)).scheme.lower()
+    except ValueError:
+        return ""
+    return str(url) if scheme in ("http", "https") else ""
+
+
 def status_title(status: str) -> str:
     return STATUS_TITLES.get(Status(status), status)
 
@@ -46,6 +81,7 @@ def org_type_title(value: str) -> str:
         return value
 
 
+@cache
 def rule_fix(code: str) -> str:
     rule = catalogue.by_code().get(code)
     if rule is None:
@@ -53,11 +89,13 @@ def rule_fix(code: str) -> str:
     return fix_hint(rule, catalogue.section_by_slug()[rule.section].title)
 
 
+@cache
 def rule_title(code: str) -> str:
     rule = catalogue.by_code().get(code)
     return rule.title if rule else code
 
 
+@cache
 def rule_basis(code: str) -> str:
     rule = catalogue.by_code().get(code)
     return rule.basis if rule else ""
@@ -81,6 +119,9 @@ def environment() -> Environment:
         rule_fix=rule_fix,
         rule_title=rule_title,
         rule_basis=rule_basis,
+        signed=ru_signed,
+        delta=delta_html,
+        href=safe_href,
     )
     env.globals.update(OUTCOMES=OUTCOMES, ruleset=catalogue.RULESET)
     return env

@@ -1,0 +1,863 @@
+"""Monthly monitoring runs with APScheduler 3.
+
+The scheduler keeps one job, ``monthly-monitoring``, in a persistent
+:class:`~apscheduler.jobstores.sqlalchemy.SQLAlchemyJobStore` that lives in the application's own
+database (table ``apscheduler_jobs``, created by APScheduler itself and kept out of Alembic).
+
+The job does not reference the monitoring code directly: it calls :func:`run_monitoring` (textual
+reference ``scheduler:run_monitoring``, required by persistent job stores), which takes the
+cross-process guard and then calls the *target*, another textual reference
+(``sveden.monitoring:scheduled_run`` by default) as ``target(reports=<bool>)``.
+
+Settings are resolved field by field: explicit argument (CLI option) → environment variable →
+what the stored job already has → built-in default.
+
+Environment variables:
+    SVEDEN_DATABASE_URL              database (job store and run guard); see :func:`database_url`
+    SVEDEN_SCHEDULE                  "day=1 hour=2 minute=0" (CronTrigger fields) or a crontab line
+    SVEDEN_SCHEDULE_TZ               time zone of the schedule, default Europe/Moscow
+    SVEDEN_SCHEDULE_MISFIRE_GRACE    how late a missed run may still start: "6h", "30m", "3600"
+    SVEDEN_SCHEDULE_TARGET           "module:function" called by the job
+    SVEDEN_SCHEDULE_REPORTS          1/0: whether the job renders the month's reports
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import threading
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone as dt_timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.util import ref_to_obj
+
+log = logging.getLogger("sveden.scheduler")
+
+JOB_ID = "monthly-monitoring"
+JOB_NAME = "Ежемесячный мониторинг"
+JOBS_TABLE = "apscheduler_jobs"
+RUNNER_REF = "scheduler:run_monitoring"
+DEFAULT_TARGET = "sveden.monitoring:scheduled_run"
+DEFAULT_SCHEDULE = "day=1 hour=2 minute=0"
+DEFAULT_TIMEZONE = "Europe/Moscow"
+DEFAULT_MISFIRE_GRACE = 6 * 3600
+DEFAULT_REPORTS = True
+#: returned by :func:`run_monitoring` when the guard refused a scheduled run
+SKIPPED = "skipped"
+#: exit code of the CLI when another run (or scheduler) holds the guard
+EXIT_BUSY = 3
+
+ENV_SCHEDULE = "SVEDEN_SCHEDULE"
+ENV_TIMEZONE = "SVEDEN_SCHEDULE_TZ"
+ENV_MISFIRE_GRACE = "SVEDEN_SCHEDULE_MISFIRE_GRACE"
+ENV_TARGET = "SVEDEN_SCHEDULE_TARGET"
+ENV_REPORTS = "SVEDEN_SCHEDULE_REPORTS"
+
+MONITORING_LOCK = "monitoring"  # held while a run (scheduled or --run-now) is going
+SCHEDULER_LOCK = "scheduler"  # held by the foreground scheduler process: one per database
+
+_CRON_FIELDS = CronTrigger.FIELD_NAMES
+_CRONTAB_ALIASES = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+# Set when the foreground scheduler is asked to stop (SIGTERM/SIGINT). A long job may poll
+# stop_requested() to end early and cleanly; a thread cannot be interrupted from outside.
+_STOP = threading.Event()
+# URL of the database the scheduler of this process works with; the job (run in this process's
+# thread pool) takes its run guard there. Kept out of the job's kwargs so that no credentials are
+# pickled into the jobs table.
+_runtime_url: str | None = None
+_active_count = 0  # runs in progress in this process (for messages)
+_active_lock = threading.Lock()
+
+
+class ScheduleError(ValueError):
+    """A schedule, time zone or duration that cannot be understood (message in Russian)."""
+
+
+class AlreadyRunning(RuntimeError):
+    """The run guard (or the scheduler guard) is held by another process or thread."""
+
+
+def stop_requested() -> bool:
+    """True once the foreground scheduler got SIGTERM/SIGINT; long jobs may poll it."""
+    return _STOP.is_set()
+
+
+def request_stop() -> None:
+    _STOP.set()
+
+
+def clear_stop() -> None:
+    _STOP.clear()
+
+
+# --------------------------------------------------------------------------- database
+
+
+def database_url() -> str:
+    """The application's database URL.
+
+    ``storage.db.database_url()`` when the storage package provides it; otherwise
+    ``SVEDEN_DATABASE_URL``; otherwise a SQLite file in the user data directory.
+    """
+    try:
+        from storage.db import database_url as storage_url  # lazy: storage may not exist yet
+    except ImportError as exc:
+        if exc.name not in ("storage", "storage.db"):  # storage.db itself is broken: say so
+            raise
+    else:
+        return storage_url()
+    env = os.environ.get("SVEDEN_DATABASE_URL")
+    if env:
+        return env
+    from platformdirs import user_data_dir
+
+    path = Path(user_data_dir("sveden"))
+    path.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path / 'sveden.db'}"
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for display
+        return url
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # the crawler writes to the same SQLite file: wait for its locks instead of failing
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _tz(name: str | None):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = name or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ScheduleError(f"Неизвестный часовой пояс: «{name}»") from exc
+
+
+def parse_schedule(spec: str, timezone: str | None = None) -> CronTrigger:
+    """A CronTrigger from ``"day=1 hour=2 minute=0"`` (CronTrigger fields separated by spaces),
+    a five-field crontab line (``"0 2 1 * *"``) or an alias (``@monthly``, ``@daily``...)."""
+    tz = _tz(timezone)
+    text = (spec or "").strip()
+    if not text:
+        raise ScheduleError("Пустое расписание")
+    text = _CRONTAB_ALIASES.get(text.lower(), text)
+    try:
+        if "=" in text:
+            fields: dict[str, str] = {}
+            for token in text.split():
+                key, sep, value = token.partition("=")
+                key = key.strip().lower()
+                if not sep or not value or key not in _CRON_FIELDS:
+                    raise ScheduleError(
+                        f"Непонятный элемент расписания «{token}»: ожидается поле=значение, "
+                        f"поля: {', '.join(_CRON_FIELDS)}"
+                    )
+                fields[key] = value
+            return CronTrigger(timezone=tz, **fields)
+        return CronTrigger.from_crontab(text, timezone=tz)
+    except ScheduleError:
+        raise
+    except ValueError as exc:
+        raise ScheduleError(f"Неверное расписание «{spec}»: {exc}") from exc
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str | int | float) -> int:
+    """Seconds from ``3600``, ``"90s"``, ``"30m"``, ``"6h"`` or ``"1d"``."""
+    if isinstance(text, (int, float)):
+        seconds = int(text)
+    else:
+        match = _DURATION.match(str(text))
+        if not match:
+            raise ScheduleError(
+                f"Неверная длительность «{text}»: ожидается число секунд или 30m, 6h, 1d"
+            )
+        seconds = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    if seconds <= 0:
+        raise ScheduleError(f"Длительность должна быть положительной: «{text}»")
+    return seconds
+
+
+def _parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on", "да"):
+        return True
+    if value in ("0", "false", "no", "off", "нет"):
+        return False
+    raise ScheduleError(f"Ожидается 1/0 (да/нет), получено «{text}»")
+
+
+def _cron_fields(trigger: CronTrigger) -> dict[str, str]:
+    return {f.name: str(f) for f in trigger.fields if not f.is_default}
+
+
+def describe_trigger(trigger: BaseTrigger) -> str:
+    if isinstance(trigger, CronTrigger):
+        fields = " ".join(f"{k}={v}" for k, v in _cron_fields(trigger).items())
+        return f"«{fields}» ({trigger.timezone})"
+    return str(trigger)
+
+
+def format_time(value: datetime | None) -> str:
+    if value is None:
+        return "не запланирован (задание приостановлено)"
+    return value.strftime("%d.%m.%Y %H:%M:%S %Z").strip()
+
+
+def format_duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "без ограничения"
+    for unit, size in (("сут", 86400), ("ч", 3600), ("мин", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} с"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    trigger: BaseTrigger
+    target: str = DEFAULT_TARGET
+    reports: bool = DEFAULT_REPORTS
+    misfire_grace_time: int = DEFAULT_MISFIRE_GRACE
+
+
+def resolve_settings(
+    stored: Job | None = None,
+    *,
+    cron: str | None = None,
+    timezone: str | None = None,
+    misfire_grace: str | int | None = None,
+    reports: bool | None = None,
+    target: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> JobSettings:
+    """Settings for the job: explicit argument → environment → stored job → default."""
+    env = os.environ if env is None else env
+    spec = cron or env.get(ENV_SCHEDULE) or None
+    tz_name = timezone or env.get(ENV_TIMEZONE) or None
+    stored_trigger = stored.trigger if stored is not None else None
+
+    if spec:
+        if tz_name is None and isinstance(stored_trigger, CronTrigger):
+            tz_name = str(stored_trigger.timezone)
+        trigger: BaseTrigger = parse_schedule(spec, tz_name)
+    elif stored_trigger is not None:
+        trigger = stored_trigger
+        if tz_name and isinstance(trigger, CronTrigger) and str(trigger.timezone) != tz_name:
+            trigger = CronTrigger(timezone=_tz(tz_name), **_cron_fields(trigger))
+    else:
+        trigger = parse_schedule(DEFAULT_SCHEDULE, tz_name)
+
+    stored_kwargs = stored.kwargs if stored is not None else {}
+    target = target or env.get(ENV_TARGET) or stored_kwargs.get("target") or DEFAULT_TARGET
+    if ":" not in target:
+        raise ScheduleError(f"Функция задания должна быть вида «модуль:функция», а не «{target}»")
+
+    if reports is None:
+        if env.get(ENV_REPORTS):
+            reports = _parse_bool(env[ENV_REPORTS])
+        else:
+            reports = bool(stored_kwargs.get("reports", DEFAULT_REPORTS))
+
+    if misfire_grace is None:
+        misfire_grace = env.get(ENV_MISFIRE_GRACE) or None
+    if misfire_grace is not None:
+        grace = parse_duration(misfire_grace)
+    elif stored is not None and stored.misfire_grace_time:
+        grace = stored.misfire_grace_time
+    else:
+        grace = DEFAULT_MISFIRE_GRACE
+
+    return JobSettings(trigger=trigger, target=target, reports=reports, misfire_grace_time=grace)
+
+
+# --------------------------------------------------------------------------- run guard
+#
+# APScheduler's max_instances=1 only counts runs inside one scheduler process. A crawl started by
+# `sveden schedule --run-now` (or a second scheduler on the same database) is another process, so
+# runs are also guarded by a lock bound to the *database*:
+#
+# * PostgreSQL: a session-level advisory lock (pg_try_advisory_lock) held on a dedicated
+#   connection for the whole run. It guards every host that shares the database, and the server
+#   releases it by itself when the holder dies (its connection closes), so a crash never leaves a
+#   stale lock behind. A lock row would need heartbeats and stale-lock detection for that.
+# * SQLite (and other back ends): a database file is only shared by processes of one host, so an
+#   flock(2) on a file beside it ("<db>.monitoring.lock") is enough; the kernel drops it when the
+#   process dies, again no stale lock. flock locks belong to the open file description, so two
+#   threads of one process exclude each other too. The holder writes its PID, host and start time
+#   into the file for the refusal message. The file is never deleted: unlinking a lock file races
+#   with processes that opened the old inode.
+
+
+_PG_NAMESPACE = zlib.crc32(b"sveden.scheduler") & 0x7FFFFFFF
+_PG_KEYS = {MONITORING_LOCK: 1, SCHEDULER_LOCK: 2}
+_WHAT = {MONITORING_LOCK: "Мониторинг уже выполняется", SCHEDULER_LOCK: "Планировщик уже запущен"}
+
+
+def _holder_text(info: Mapping[str, Any] | None) -> str:
+    if not info:
+        return "другим процессом"
+    parts = []
+    if info.get("pid"):
+        parts.append(f"PID {info['pid']}")
+    if info.get("host"):
+        parts.append(f"на {info['host']}")
+    if info.get("since"):
+        parts.append(f"с {info['since']}")
+    return "процессом " + " ".join(parts) if parts else "другим процессом"
+
+
+def _holder_info(name: str) -> dict[str, Any]:
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": datetime.now().astimezone().strftime("%d.%m.%Y %H:%M:%S %Z").strip(),
+        "what": name,
+    }
+
+
+def _busy_message(name: str, info: Mapping[str, Any] | None) -> str:
+    tail = (
+        "повторный запуск отменён."
+        if name == MONITORING_LOCK
+        else "второй планировщик для той же базы не запускается."
+    )
+    return f"{_WHAT[name]} ({_holder_text(info)}); {tail}"
+
+
+class _FileLock:
+    def __init__(self, path: Path, name: str):
+        self.path = path
+        self.name = name
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl  # POSIX only: the monitoring server runs Linux
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            raise AlreadyRunning(_busy_message(self.name, self._read())) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(_holder_info(self.name), ensure_ascii=False).encode())
+        self._fd = fd
+
+    def _read(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8") or "null")
+        except (OSError, ValueError):
+            return None
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        import fcntl
+
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+class _PgAdvisoryLock:
+    def __init__(self, url: str, name: str):
+        self.url = url
+        self.name = name
+        self._engine = None
+        self._conn = None
+
+    def acquire(self) -> None:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        info = _holder_info(self.name)
+        app_name = f"sveden {self.name} pid={info['pid']}@{info['host']}"[:63]
+        engine = create_engine(
+            self.url, poolclass=NullPool, connect_args={"application_name": app_name}
+        )
+        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            got = conn.execute(
+                text("SELECT pg_try_advisory_lock(CAST(:ns AS integer), CAST(:key AS integer))"),
+                {"ns": _PG_NAMESPACE, "key": _PG_KEYS[self.name]},
+            ).scalar()
+            if not got:
+                holder = conn.execute(
+                    text(
+                        "SELECT a.application_name, a.backend_start FROM pg_locks l "
+                        "JOIN pg_stat_activity a ON a.pid = l.pid "
+                        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = :ns "
+                        "AND l.objid::bigint = :key AND l.objsubid = 2 AND l.database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                    ),
+                    {"ns": _PG_NAMESPACE, "key": _PG_KEYS[self.name]},
+                ).first()
+                raise AlreadyRunning(_busy_message(self.name, _pg_holder(holder)))
+        except BaseException:
+            conn.close()
+            engine.dispose()
+            raise
+        self._engine, self._conn = engine, conn
+
+    def release(self) -> None:
+        if self._conn is None:
+            return
+        from sqlalchemy import text
+
+        conn, engine = self._conn, self._engine
+        self._conn = self._engine = None
+        try:
+            conn.execute(
+                text("SELECT pg_advisory_unlock(CAST(:ns AS integer), CAST(:key AS integer))"),
+                {"ns": _PG_NAMESPACE, "key": _PG_KEYS[self.name]},
+            )
+        finally:
+            conn.close()
+            engine.dispose()
+
+
+def _pg_holder(row) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    match = re.search(r"pid=(\d+)@(\S+)", row[0] or "")
+    since = row[1].astimezone().strftime("%d.%m.%Y %H:%M:%S %Z").strip() if row[1] else None
+    if not match:
+        return {"since": since}
+    return {"pid": match.group(1), "host": match.group(2), "since": since}
+
+
+def _lock_for(url: str, name: str):
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _PgAdvisoryLock(url, name)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        db = Path(parsed.database).expanduser().resolve()
+        return _FileLock(db.with_name(f"{db.name}.{name}.lock"), name)
+    from platformdirs import user_data_dir
+
+    key = zlib.crc32(parsed.render_as_string(hide_password=True).encode())
+    return _FileLock(Path(user_data_dir("sveden")) / f"{name}-{key:08x}.lock", name)
+
+
+@contextmanager
+def run_guard(url: str | None = None, name: str = MONITORING_LOCK) -> Iterator[None]:
+    """Hold the cross-process guard ``name`` for ``url``'s database; raises AlreadyRunning."""
+    lock = _lock_for(url or database_url(), name)
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# --------------------------------------------------------------------------- the job
+
+
+def _call_target(target: str, reports: bool) -> Any:
+    func = ref_to_obj(target)
+    return func(reports=reports)
+
+
+def _enter_run() -> None:
+    global _active_count
+    with _active_lock:
+        _active_count += 1
+
+
+def _leave_run() -> None:
+    global _active_count
+    with _active_lock:
+        _active_count -= 1
+
+
+def runs_in_progress() -> int:
+    with _active_lock:
+        return _active_count
+
+
+def run_monitoring(target: str = DEFAULT_TARGET, reports: bool = DEFAULT_REPORTS) -> Any:
+    """The scheduled job (``scheduler:run_monitoring``): guard, then ``target(reports=...)``.
+
+    When another run holds the guard, the run is skipped (logged) and :data:`SKIPPED` returned.
+    """
+    lock = _lock_for(_runtime_url or database_url(), MONITORING_LOCK)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        log.warning("Плановый запуск пропущен: %s", exc)
+        return SKIPPED
+    _enter_run()
+    try:
+        return _call_target(target, reports)
+    finally:
+        _leave_run()
+        lock.release()
+
+
+def run_now(
+    url: str | None = None,
+    *,
+    target: str | None = None,
+    reports: bool | None = None,
+) -> Any:
+    """Run the job once in this thread, now; raises :class:`AlreadyRunning` if a run is going.
+
+    ``target``/``reports`` default to the environment, then the stored job, then defaults.
+    """
+    url = url or database_url()
+    settings = resolve_settings(stored_job(url), target=target, reports=reports)
+    with run_guard(url, MONITORING_LOCK):
+        _enter_run()
+        try:
+            return _call_target(settings.target, settings.reports)
+        finally:
+            _leave_run()
+
+
+# --------------------------------------------------------------------------- scheduler
+
+
+class _Scheduler(BackgroundScheduler):
+    def _process_jobs(self):
+        # APScheduler 3's main loop runs one more round of job processing after shutdown() (the
+        # loop condition is checked before the wait, shutdown() sets the event). That round
+        # "submits" due jobs to the already closed executor, fails, and still advances their
+        # next run time in the store: a run that was missed while the scheduler was down would
+        # be lost by merely opening and closing a paused scheduler (save_job, --list --cron).
+        if self.state == STATE_STOPPED:
+            return None
+        return super()._process_jobs()
+
+
+def create_scheduler(url: str | None = None, *, tablename: str = JOBS_TABLE) -> BackgroundScheduler:
+    """A configured (not started) scheduler with the persistent job store in ``url``."""
+    global _runtime_url
+    url = url or database_url()
+    _runtime_url = url
+    store = SQLAlchemyJobStore(url=url, tablename=tablename, engine_options=_engine_options(url))
+    return _Scheduler(
+        jobstores={"default": store},
+        executors={"default": ThreadPoolExecutor(max_workers=2)},
+        job_defaults={"coalesce": True, "max_instances": 1},
+        timezone=_tz(os.environ.get(ENV_TIMEZONE)),
+    )
+
+
+def _same_trigger(a: BaseTrigger, b: BaseTrigger) -> bool:
+    return type(a) is type(b) and repr(a) == repr(b)
+
+
+def ensure_job(scheduler: BackgroundScheduler, settings: JobSettings) -> Job:
+    """Add or replace the ``monthly-monitoring`` job (the scheduler must be started, paused is
+    fine).
+
+    If the stored job has the same trigger, its stored ``next_run_time`` is kept even when it lies
+    in the past: that is how a run missed while the scheduler was down is noticed (and then run
+    once within the grace time, or skipped beyond it). A plain replace would recompute the next
+    run time from now and silently drop the missed run. A changed trigger starts afresh.
+    """
+    existing = scheduler.get_job(JOB_ID)
+    options: dict[str, Any] = dict(
+        func=RUNNER_REF,
+        trigger=settings.trigger,
+        id=JOB_ID,
+        name=JOB_NAME,
+        kwargs={"target": settings.target, "reports": settings.reports},
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=settings.misfire_grace_time,
+        replace_existing=True,
+    )
+    if (
+        existing is not None
+        and existing.next_run_time is not None
+        and _same_trigger(existing.trigger, settings.trigger)
+    ):
+        options["next_run_time"] = existing.next_run_time
+    scheduler.add_job(**options)
+    return scheduler.get_job(JOB_ID)
+
+
+def _open_store(url: str, tablename: str = JOBS_TABLE) -> SQLAlchemyJobStore | None:
+    """The job store for reading, or None if its table does not exist yet (nothing is created)."""
+    from sqlalchemy import inspect
+
+    store = SQLAlchemyJobStore(url=url, tablename=tablename, engine_options=_engine_options(url))
+    if not inspect(store.engine).has_table(tablename):
+        store.shutdown()
+        return None
+    store.start(BackgroundScheduler(timezone=_tz(os.environ.get(ENV_TIMEZONE))), "default")
+    return store
+
+
+def stored_job(url: str | None = None, *, tablename: str = JOBS_TABLE) -> Job | None:
+    store = _open_store(url or database_url(), tablename)
+    if store is None:
+        return None
+    try:
+        return store.lookup_job(JOB_ID)
+    finally:
+        store.shutdown()
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: str
+    name: str
+    trigger: str
+    next_run_time: datetime | None
+    target: str | None
+    reports: bool | None
+    misfire_grace_time: int | None
+
+
+def list_jobs(url: str | None = None, *, tablename: str = JOBS_TABLE) -> list[JobInfo]:
+    """Jobs of the persistent store with their next run times (read only)."""
+    store = _open_store(url or database_url(), tablename)
+    if store is None:
+        return []
+    try:
+        return [
+            JobInfo(
+                id=job.id,
+                name=job.name,
+                trigger=describe_trigger(job.trigger),
+                next_run_time=job.next_run_time,
+                target=job.kwargs.get("target"),
+                reports=job.kwargs.get("reports"),
+                misfire_grace_time=job.misfire_grace_time,
+            )
+            for job in store.get_all_jobs()
+        ]
+    finally:
+        store.shutdown()
+
+
+def save_job(url: str | None = None, **overrides: Any) -> Job:
+    """Store the job with resolved settings (see :func:`resolve_settings`) without running."""
+    scheduler = create_scheduler(url)
+    scheduler.start(paused=True)
+    try:
+        return ensure_job(scheduler, resolve_settings(scheduler.get_job(JOB_ID), **overrides))
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def describe_job(job: Job) -> list[str]:
+    reports = "да" if job.kwargs.get("reports") else "нет"
+    return [
+        f"Задание {job.id} ({job.name}): расписание {describe_trigger(job.trigger)}",
+        f"  функция: {job.kwargs.get('target')}; отчёты: {reports}; "
+        f"допуск опоздания: {format_duration(job.misfire_grace_time)}",
+        f"  следующий запуск: {format_time(job.next_run_time)}",
+    ]
+
+
+def target_problem(target: str) -> str | None:
+    try:
+        obj = ref_to_obj(target)
+    except (ImportError, LookupError, ValueError) as exc:
+        return f"функция задания «{target}» не найдена ({exc})"
+    if not callable(obj):
+        return f"«{target}» не является функцией"
+    return None
+
+
+class _Reporter:
+    """Turns scheduler events into Russian messages."""
+
+    def __init__(self, scheduler: BackgroundScheduler, notify: Callable[[str], None]):
+        self.scheduler = scheduler
+        self.notify = notify
+
+    def _next(self) -> str:
+        try:
+            job = self.scheduler.get_job(JOB_ID)
+        except Exception:  # noqa: BLE001 - a message must never break the scheduler
+            return ""
+        return f" Следующий запуск: {format_time(job.next_run_time)}." if job else ""
+
+    def __call__(self, event: JobEvent) -> None:
+        if event.job_id != JOB_ID:
+            return
+        stamp = datetime.now().astimezone().strftime("%d.%m.%Y %H:%M:%S")
+        code = event.code
+        if code == EVENT_JOB_SUBMITTED:
+            planned = ", ".join(format_time(t) for t in event.scheduled_run_times)
+            text = f"Запуск мониторинга (плановое время {planned})."
+        elif code == EVENT_JOB_EXECUTED:
+            if event.retval == SKIPPED:
+                text = "Плановый запуск пропущен: мониторинг уже выполняется другим процессом."
+            else:
+                text = "Запуск мониторинга завершён."
+            text += self._next()
+        elif code == EVENT_JOB_ERROR:
+            text = f"Запуск мониторинга завершился с ошибкой: {event.exception!r}." + self._next()
+        elif code == EVENT_JOB_MISSED:
+            text = (
+                f"Запуск на {format_time(event.scheduled_run_time)} пропущен: "
+                "опоздание больше допуска." + self._next()
+            )
+        elif code == EVENT_JOB_MAX_INSTANCES:
+            text = "Плановый запуск пропущен: предыдущий запуск ещё выполняется." + self._next()
+        else:
+            return
+        self.notify(f"[{stamp}] {text}")
+
+
+REPORTED_EVENTS = (
+    EVENT_JOB_SUBMITTED
+    | EVENT_JOB_EXECUTED
+    | EVENT_JOB_ERROR
+    | EVENT_JOB_MISSED
+    | EVENT_JOB_MAX_INSTANCES
+)
+
+
+def start_scheduler(
+    url: str | None = None,
+    *,
+    notify: Callable[[str], None] | None = None,
+    tablename: str = JOBS_TABLE,
+    **overrides: Any,
+) -> BackgroundScheduler:
+    """Start a background scheduler with the job stored/updated; returns it running.
+
+    ``overrides`` are :func:`resolve_settings` keywords (cron, timezone, misfire_grace, reports,
+    target) or ``settings=JobSettings(...)``. The caller stops it with ``shutdown(wait=True)``.
+    """
+    settings: JobSettings | None = overrides.pop("settings", None)
+    scheduler = create_scheduler(url, tablename=tablename)
+    if notify is not None:
+        scheduler.add_listener(_Reporter(scheduler, notify), REPORTED_EVENTS)
+    scheduler.start(paused=True)
+    try:
+        if settings is None:
+            settings = resolve_settings(scheduler.get_job(JOB_ID), **overrides)
+        job = ensure_job(scheduler, settings)
+        if notify is not None:
+            for line in describe_job(job):
+                notify(line)
+            problem = target_problem(settings.target)
+            if problem:
+                notify(f"Внимание: {problem}; запуски будут завершаться ошибкой.")
+            if job.next_run_time and job.next_run_time <= datetime.now(dt_timezone.utc):
+                notify(
+                    "Плановый запуск был пропущен, пока планировщик не работал: он будет "
+                    "выполнен сейчас, если опоздание не больше допуска, иначе пропущен."
+                )
+    except BaseException:
+        scheduler.shutdown(wait=False)
+        raise
+    scheduler.resume()
+    return scheduler
+
+
+def serve(
+    url: str | None = None,
+    *,
+    notify: Callable[[str], None] = print,
+    stop_event: threading.Event | None = None,
+    poll_interval: float = 60.0,
+    **overrides: Any,
+) -> int:
+    """Run the scheduler in the foreground until SIGTERM/SIGINT (or ``stop_event``); returns 0.
+
+    On the first signal no new run starts, :func:`stop_requested` turns true and the running job
+    (if any) is waited for (``shutdown(wait=True)``). A second signal exits at once with code 1.
+    Raises :class:`AlreadyRunning` if another scheduler serves the same database.
+    """
+    url = url or database_url()
+    stop = stop_event or threading.Event()
+    _STOP.clear()
+    with run_guard(url, SCHEDULER_LOCK):
+        notify(f"Планировщик мониторинга запущен (база: {_safe_url(url)}).")
+        scheduler = start_scheduler(url, notify=notify, **overrides)
+        previous: dict[int, Any] = {}
+
+        def on_signal(signum, _frame):
+            if stop.is_set():
+                notify("Повторный сигнал: выход без ожидания завершения запуска.")
+                os._exit(1)
+            notify(f"Получен сигнал {signal.Signals(signum).name}: планировщик останавливается.")
+            _STOP.set()
+            stop.set()
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, on_signal)
+        try:
+            notify("Для остановки нажмите Ctrl+C или пошлите SIGTERM.")
+            # Wake the scheduler now and then so that changes made to the job store by another
+            # process (`sveden schedule --cron ... --list`) are picked up without a restart.
+            while not stop.wait(poll_interval):
+                scheduler.wakeup()
+        finally:
+            _STOP.set()
+            if runs_in_progress():
+                notify("Ожидаю завершения текущего запуска мониторинга…")
+            scheduler.shutdown(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            _STOP.clear()
+        notify("Планировщик остановлен.")
+    return 0

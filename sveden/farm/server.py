@@ -1,0 +1,236 @@
+"""One asyncio process serving every farm site, each on its own loopback address and one port.
+
+A small HTTP/1.1 responder (keep-alive, HEAD, GET, no chunked uploads) on top of
+``asyncio.start_server``: one listening socket per site address, so a crawler sees
+separate hosts with their own politeness slots. Use :func:`serve` from tests (a context
+manager running the server in a background thread) or ``python -m sveden.farm serve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import errno
+import logging
+import resource
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from email.utils import formatdate
+
+from sveden.farm.render import HANG, RESET, Reply, respond, stream_chunks
+from sveden.farm.spec import Farm, SiteSpec
+
+log = logging.getLogger(__name__)
+
+REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
+           500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+SERVER_HEADER = {"bitrix": "nginx", "joomla": "Apache/2.4.57 (Debian)", "wordpress": "nginx/1.24.0", "dl": "Apache", "gosweb": "nginx", "static": "Microsoft-IIS/8.5"}
+MAX_HEAD = 64 * 1024
+IDLE_TIMEOUT = 30.0
+
+
+def raise_fd_limit(wanted: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+class FarmServer:
+    """Serves a :class:`Farm`; ``farm.port`` is set once the sockets are bound."""
+
+    def __init__(self, farm: Farm, port: int | None = None, backlog: int = 128):
+        self.farm = farm
+        self.port = farm.port if port is None else port
+        self.backlog = backlog
+        self.by_host: dict[str, SiteSpec] = farm.by_host()
+        self.servers: list[asyncio.base_events.Server] = []
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.hits: collections.Counter[str] = collections.Counter()
+        self.log: collections.deque[tuple[str, str, str, int]] = collections.deque(maxlen=200_000)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Event | None = None
+
+    # -- binding -------------------------------------------------------------------------------
+    def _socket(self, host: str, port: int) -> socket.socket:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((host, port))
+        s.listen(self.backlog)
+        s.setblocking(False)
+        return s
+
+    def bind_sockets(self) -> list[socket.socket]:
+        """One listening socket per served site (sites with the ``down`` fault get none)."""
+        hosts = [s.host for s in self.farm.sites if "down" not in s.faults]
+        raise_fd_limit(len(hosts) + 4096)
+        for attempt in range(20):
+            socks: list[socket.socket] = []
+            try:
+                port = self.port
+                for h in hosts:
+                    s = self._socket(h, port)
+                    socks.append(s)
+                    port = s.getsockname()[1]
+                self.port = port if hosts else self.port
+                self.farm.port = self.port
+                return socks
+            except OSError as exc:
+                for s in socks:
+                    s.close()
+                # An ephemeral port taken on another address: try again with a fresh one.
+                if exc.errno != errno.EADDRINUSE or self.port or attempt == 19:
+                    raise
+        raise RuntimeError("unreachable")
+
+    async def start(self) -> None:
+        self._stopped = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        for s in self.bind_sockets():
+            self.servers.append(await asyncio.start_server(self._handle, sock=s, limit=MAX_HEAD))
+
+    async def close(self) -> None:
+        for srv in self.servers:
+            srv.close()
+        for w in list(self.writers):
+            w.transport.abort()
+        for srv in self.servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(srv.wait_closed(), 2)
+        self.servers.clear()
+
+    async def serve_forever(self) -> None:
+        await self.start()
+        assert self._stopped is not None
+        await self._stopped.wait()
+        await self.close()
+
+    # -- one connection -------------------------------------------------------------------------
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
+        try:
+            host = writer.get_extra_info("sockname")[0]
+            site = self.by_host.get(host)
+            while site is not None:
+                try:
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ConnectionError):
+                    break
+                lines = head.decode("latin-1").split("\r\n")
+                try:
+                    method, target, version = lines[0].split(" ", 2)
+                except ValueError:
+                    await self._send(writer, Reply(400, [("Content-Type", "text/plain")], b"Bad Request"), "GET", False)
+                    break
+                headers = {}
+                for line in lines[1:]:
+                    k, _, v = line.partition(":")
+                    if k:
+                        headers[k.strip().lower()] = v.strip()
+                length = int(headers.get("content-length", "0") or 0)
+                if length:
+                    await reader.readexactly(min(length, 10 * 1024 * 1024))
+                reply = respond(site, method.upper(), target)
+                self.hits[host] += 1
+                self.log.append((host, method, target, reply.status))
+                if reply.action == RESET:
+                    sock = writer.get_extra_info("socket")
+                    if sock is not None:
+                        with contextlib.suppress(OSError):
+                            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                    return
+                if reply.action == HANG:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(reader.read(), self.farm.options.get("hang_seconds", 3600.0))
+                    break
+                if reply.delay:
+                    await asyncio.sleep(reply.delay)
+                keep = version.upper() == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+                await self._send(writer, reply, method.upper(), keep, site)
+                if not keep:
+                    break
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self.writers.discard(writer)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _send(self, writer: asyncio.StreamWriter, reply: Reply, method: str, keep: bool, site: SiteSpec | None = None) -> None:
+        size = reply.stream_size or len(reply.body)
+        head = [f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Unknown')}", f"Date: {formatdate(usegmt=True)}",
+                f"Server: {SERVER_HEADER.get(site.style, 'nginx') if site else 'nginx'}", f"Content-Length: {size}",
+                f"Connection: {'keep-alive' if keep else 'close'}"]
+        head += [f"{k}: {v}" for k, v in reply.headers]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        if method != "HEAD":
+            if reply.stream_size:
+                for chunk in stream_chunks(reply.stream_size):
+                    writer.write(chunk)
+                    await writer.drain()
+            else:
+                writer.write(reply.body)
+        await writer.drain()
+
+    # -- a background thread ----------------------------------------------------------------------
+    def start_in_thread(self) -> FarmServer:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as exc:  # report the bind failure to the caller
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                assert self._stopped is not None
+                loop.run_until_complete(self._stopped.wait())
+                loop.run_until_complete(self.close())
+                tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for t in tasks:
+                    t.cancel()
+                if tasks:
+                    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="sveden-farm", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stopped is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+
+
+@contextlib.contextmanager
+def serve(farm: Farm, port: int | None = None) -> Iterator[Farm]:
+    """Serve ``farm`` in a background thread; yields the farm with its port (and URLs) set.
+
+    The server object is ``farm.server`` while it runs (request counts in ``farm.server.hits``).
+    """
+    server = FarmServer(farm, port).start_in_thread()
+    farm.server = server  # type: ignore[attr-defined]
+    try:
+        yield farm
+    finally:
+        server.stop()
+        farm.server = None  # type: ignore[attr-defined]

@@ -1,0 +1,207 @@
+"""Ground truth of a farm site: what a correct crawl and check must conclude.
+
+Derived from the site's content model (the very blocks the renderer prints), following the
+item semantics of docs/architecture.md; only rule metadata comes from ``checks.catalogue``.
+Each item gets ``expect`` ("pass" / "not_pass") and, where the documented semantics leave no
+doubt, the exact ``status``; where they do (see ``AMBIGUOUS``), ``status`` is None and only
+pass/not-pass is asserted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from checks import catalogue
+from checks.model import Kind, Rule
+from sveden.farm.content import CDN_PREFIX, Field, Group, SiteContent, doc_key, parent_props
+
+JUDGED = ("ok", "no_sveden_section")
+_MEANINGFUL = re.compile(r"[\wа-яА-ЯёЁ]")
+# The statements the farm writes instead of a missing document («отсутствует», «нет», …).
+_STATEMENT = re.compile(r"отсутству|не предусмотрен|не оказыва|(^|\s)нет$", re.IGNORECASE)
+
+AMBIGUOUS = {
+    "copy_unchecked": "copy on a site that was not checked: «always not_applicable» vs «every applicable item error»",
+    "optional_elsewhere": "optional item found only in another subsection: «fail» vs «optional absent → not_applicable»",
+    "stray_child_optional_parent": "a same-named element outside any parent while the optional parent is absent",
+    "legacy_other_parent": "a legacy-named element in another parent while this item's parent is absent",
+    "unknown_parent": "a same-named element inside a parent with a legacy name while this item's optional parent is absent",
+}
+
+
+@dataclass(slots=True)
+class ANode:
+    prop: str
+    text: str
+    hrefs: tuple[str, ...]
+    parents: tuple[tuple[str, int], ...]  # (parent itemprop as written, instance number)
+    inst: int = 0  # for a parent element: its instance number
+
+
+def _legacy_key(token: str) -> str:
+    return token.lower().replace("_", "").replace("-", "")
+
+
+def meaningful(text: str) -> bool:
+    return bool(_MEANINGFUL.search(text.replace("&nbsp;", " ")))
+
+
+def is_statement(text: str) -> bool:
+    return bool(_STATEMENT.search(text.strip()))
+
+
+def disallowed_paths(content: SiteContent) -> tuple[str, ...]:
+    """Site path prefixes robots.txt forbids (documents there cannot be probed)."""
+    return ("/upload/",) if content.features.get("robots_upload") else ()
+
+
+def section_nodes(content: SiteContent, slug: str) -> tuple[list[ANode], list[str]]:
+    """Every itemprop element of a subsection (all its pages), as the renderer prints them."""
+    sec = content.sections[slug]
+    if sec.state != "ok":
+        return [], []
+    nodes = [ANode(c.prop, c.text, c.hrefs, ()) for c in content.site_nodes if c.prop]
+    itemtypes: list[str] = []
+    instance = 0
+    for bl in sec.blocks:
+        if isinstance(bl, Field):
+            if bl.cell.prop:
+                nodes.append(ANode(bl.cell.prop, bl.cell.text, bl.cell.hrefs, ()))
+            continue
+        assert isinstance(bl, Group)
+        if bl.itemtype:
+            itemtypes.append(bl.itemtype)
+        chunks = [bl.rows] if bl.on == "table" else [[row] for row in bl.rows]
+        for rows in chunks:
+            instance += 1
+            parents: tuple[tuple[str, int], ...] = ()
+            if bl.written:
+                text = " ".join(c.text for row in rows for c in row)
+                nodes.append(ANode(bl.written, text, tuple(h for row in rows for c in row for h in c.hrefs), (), instance))
+                parents = ((bl.written, instance),)
+            for row in rows:
+                for c in row:
+                    if c.prop:
+                        nodes.append(ANode(c.prop, c.text, c.hrefs, parents))
+    return nodes, itemtypes
+
+
+def _has_parent(n: ANode, parent: str) -> bool:
+    return any(p == parent for p, _ in n.parents)
+
+
+def _value(rule: Rule, nodes: list[ANode], docs: dict[str, int], disallowed: tuple[str, ...] = ()) -> tuple[str, str]:
+    if rule.kind is not Kind.link:
+        return ("pass", "value") if any(meaningful(n.text) for n in nodes) else ("fail", "empty")
+    ok = broken = statements = unprobed = 0
+    for n in nodes:
+        links = [h for h in n.hrefs if h.startswith(("/", CDN_PREFIX))]
+        if not links:
+            statements += is_statement(n.text)
+            continue
+        for h in links:
+            if any(h.startswith(p) for p in disallowed):
+                unprobed += 1  # robots.txt forbids fetching it: nobody may say whether it opens
+            elif 200 <= docs.get(doc_key(h).split("?")[0], 404) < 300:
+                ok += 1
+            else:
+                broken += 1
+    if broken:
+        return "fail", "broken document"
+    if ok or statements:
+        return "pass", "document" if ok else "statement"
+    if unprobed:
+        return "needs_review", "documents not probed (robots.txt)"
+    return "fail", "no link"
+
+
+def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, tuple[list[ANode], list[str]]]) -> dict[str, Any]:
+    spec = content.spec
+    out = {"section": rule.section, "parent": rule.parent, "itemprop": rule.itemprop, "rule": rule.code}
+
+    def res(status: str, why: str, exact: bool = True) -> dict[str, Any]:
+        out.update(expect="pass" if status == "pass" else "not_pass", status=status if exact else None, why=why)
+        return out
+
+    if not rule.applies(spec.org_type):
+        return res("not_applicable", "type")
+    if spec.outcome not in JUDGED:
+        return res("error", "site not checked", exact=not rule.repealed)
+    if rule.repealed:
+        return res("not_applicable", "repealed")
+    sec = content.sections[rule.section]
+    if sec.state in ("error", "loop"):
+        return res("error", f"section {sec.state}")
+    here, itemtypes = nodes[rule.section]
+    own = [n for n in here if n.prop == rule.itemprop and (not rule.parent or _has_parent(n, rule.parent))]
+    if rule.superseded_by:
+        return res("needs_review", "superseded, present") if own else res("not_applicable", "superseded, absent")
+    if own:
+        if rule.parent and not rule.optional:
+            instances = [(n.prop, n.inst) for n in here if n.prop == rule.parent and n.inst]
+            for inst in instances:
+                children = [n for n in own if inst in n.parents]
+                if not children:
+                    return res("fail", "missing in a parent instance")
+                verdict = _value(rule, children, content.docs, disallowed_paths(content))
+                if verdict[0] == "fail":
+                    return res(*verdict)
+            return res("pass", "in every parent")
+        return res(*_value(rule, own, content.docs, disallowed_paths(content)))
+    # Not in its place: say why.
+    key = _legacy_key(rule.itemprop)
+    legacy = [n for n in here if n.prop != rule.itemprop and _legacy_key(n.prop) == key]
+    in_other_parents = unknown_parent = False
+    parent_absent_optional = False
+    if rule.parent:
+        parent_rule = catalogue.rule_for(rule.section, "", rule.parent)
+        parent_absent_optional = parent_rule.optional and not any(n.prop == rule.parent for n in here)
+        pkey = _legacy_key(rule.parent)
+        same = [n for n in here if n.prop == rule.itemprop]
+        if any(not n.parents for n in same):
+            return res("fail", "outside its parent", exact=not parent_absent_optional)
+        if any(_legacy_key(p) == pkey for n in same for p, _ in n.parents):
+            return res("fail", "inside a parent with a legacy name")
+        in_other_parents = bool(same)
+        # Inside a parent this subsection does not define (a legacy-named one): is that «outside its
+        # parent»? The documented semantics do not say; only not-pass is certain then.
+        unknown_parent = any(not any(p in parent_props(rule.section) for p, _ in n.parents) for n in same)
+        if any(not n.parents or any(_legacy_key(p) == pkey for p, _ in n.parents) for n in legacy):
+            return res("fail", "legacy name")
+        if legacy:
+            return res("not_applicable" if parent_absent_optional else "fail", "legacy name in another parent", exact=False)
+    elif legacy:
+        return res("fail", "legacy name")
+    if not rule.parent and any(t.rstrip("/").rsplit("/", 1)[-1].lower() == rule.itemprop.lower() for t in itemtypes):
+        return res("fail", "legacy itemtype")
+    for slug, (other, _) in nodes.items():
+        if slug == rule.section:
+            continue
+        found = [n for n in other if n.prop == rule.itemprop and (_has_parent(n, rule.parent) if rule.parent else not n.parents)]
+        if found:
+            return res("fail", f"only in {slug}", exact=not (rule.optional or parent_absent_optional))
+    if parent_absent_optional:
+        # Same-named elements in other parents (fio of the head for the branch heads' fio) do not count.
+        return res("not_applicable", "optional parent absent", exact=not unknown_parent)
+    if rule.optional:
+        return res("not_applicable", "optional, absent", exact=not in_other_parents)
+    if sec.state == "missing":
+        return res("fail", "section missing")
+    return res("fail", "missing")
+
+
+def site_truth(spec) -> dict[str, Any]:
+    content: SiteContent = spec.content
+    nodes = {slug: section_nodes(content, slug) for slug in content.sections}
+    judged = spec.outcome in JUDGED
+    feat = content.features
+    return {
+        **spec.describe(),
+        "channels": dict(content.channels) if judged else None,
+        "defects": content.defects,
+        "features": {k: feat[k] for k in ("quality", "addref_sections", "redirect_slash", "redirect_home", "large_staff", "schema_footer", "copy_link", "appeal", "pos_widget", "faq", "anketa", "busgov_link")},
+        "sections": {slug: sec.state for slug, sec in content.sections.items()},
+        "items": [item_truth(rule, content, nodes) for rule in catalogue.rules()],
+    }
