@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
@@ -46,8 +47,13 @@ class StoreCheckPipeline:
 
         data = ItemAdapter(item).asdict()
         if data.get("kind") == "busgov":
+            fetched = data.get("fetched_at")
             with self.session_factory() as session, session.begin():
-                repository.save_busgov(session, self.run_id, data)
+                repository.save_busgov(
+                    session, self.run_id, data["org_id"], data["status"],
+                    agency_id=data.get("agency_id"), card=data.get("card"), nok=data.get("nok"),
+                    message=data.get("message", ""), fetched_at=datetime.fromisoformat(fetched) if fetched else None,
+                )
             return item
         org_id = data.get("org_id")
         result = evaluate(data, self.org_types.get(org_id) or data.get("org_type"))

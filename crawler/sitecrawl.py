@@ -153,7 +153,8 @@ class SiteCrawl:
         await asyncio.gather(*(self.crawl_section(slug, url, how) for slug, (url, how) in mapping.items()))
 
         seen = set(self.page_index)
-        feedback_urls = [u for u in select_feedback_links(home, next(iter(sorted(self.hosts - {""}))), self.feedback_limit) if u not in seen]
+        home_host = urlsplit(home.get("final_url") or self.target.url).hostname or ""
+        feedback_urls = [u for u in select_feedback_links(home, home_host, self.feedback_limit) if u not in seen]
         await asyncio.gather(*(self.fetch(u, "feedback") for u in feedback_urls))
 
         await self.probe_documents()

@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,6 +39,7 @@ MODES = {
     "changed_card": "card keys renamed: compare has innCode, agency.json wraps it in agencyInfo",
     "changed_nok": "НОК answer with scopeWithRatingsDtos renamed to scopes",
     "compare_missing": "HTTP 404 from compare (the older agency.json still answers)",
+    "slow": "its card is answered only after StandIn.slow_seconds (timeouts)",
 }
 
 CHALLENGE_PAGE = """<!DOCTYPE html>
@@ -291,7 +293,9 @@ def _html(text: str, status: int = 200) -> _Answer:
 class StandIn:
     """A threaded HTTP server; ``with StandIn() as s: … s.base_url …``; ``port=0`` picks a free one."""
 
-    def __init__(self, agencies: list[FakeAgency] | tuple[FakeAgency, ...] | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, agencies: list[FakeAgency] | tuple[FakeAgency, ...] | None = None, host: str = "127.0.0.1", port: int = 0,
+                 slow_seconds: float = 3.0):
+        self.slow_seconds = slow_seconds
         self.agencies: dict[int, FakeAgency] = {a.agency_id: a for a in (agencies if agencies is not None else DEFAULT_AGENCIES)}
         self.requests: list[LoggedRequest] = []
         self._lock = threading.Lock()
@@ -337,6 +341,10 @@ class StandIn:
                     out.append(int(part.strip()))
         return out
 
+    def _maybe_slow(self, agencies: list[FakeAgency]) -> None:
+        if any(a.mode == "slow" for a in agencies):
+            time.sleep(self.slow_seconds)
+
     @staticmethod
     def _misbehave(agencies: list[FakeAgency], *, card: bool = False) -> _Answer | None:
         for a in agencies:
@@ -366,12 +374,14 @@ class StandIn:
             ids = self._ids(query, "compareAgencyIds")
             year = int((query.get("selectedYear") or ["2025"])[0] or 2025)
             found = [self.agencies[i] for i in ids if i in self.agencies]
+            self._maybe_slow(found)
             if any(a.mode == "compare_missing" for a in found):
                 return _json({"timestamp": "2026-01-01T00:00:00.000+00:00", "status": 404, "error": "Not Found", "path": path}, 404)
             return self._misbehave(found, card=True) or _json(compare_response(found, year))
         if path == "/public/agency/agency.json":
             ids = self._ids(query, "agency")
             agency = self.agencies.get(ids[0]) if ids else None
+            self._maybe_slow([agency] if agency else [])
             return self._misbehave([agency] if agency else [], card=True) or _json(agency_json_response(agency))
         if path == "/public-rating/api/ratingCompare/commonInfo":
             found = [self.agencies[i] for i in self._ids(query, "compareAgencyIds") if i in self.agencies]

@@ -23,7 +23,7 @@ from scrapy.exceptions import (
 from crawler import busgov
 from crawler.busgov import Blocked, ChangedShape, NotFound, Status, Unreachable
 from crawler.spiders.busgov import GaveUp, describe_failure
-from sveden.busgov_standin import DEFAULT_AGENCIES, StandIn, demo_targets
+from sveden.busgov_standin import DEFAULT_AGENCIES, FakeAgency, StandIn, demo_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "busgov"
@@ -456,3 +456,30 @@ def test_crawl_unreachable_base_url_gives_up_politely(tmp_path):
     assert len(refused) >= 2 and skipped, items
     assert sorted(refused + skipped) == ["a", "b", "c", "d"]
     assert "2 организаций подряд" in items[skipped[0]]["message"]
+
+
+SLOW = FakeAgency(290900, "4712003003", "Муниципальное общеобразовательное учреждение «Приозерская средняя общеобразовательная школа № 4»",
+                  "МОУ «Приозерская СОШ № 4»", "188760, Ленинградская обл., Приозерский р-н, г. Приозерск, ул. Кирова, д. 8",
+                  "8 (81379) 3-14-15", "priozersk-school4.example.ru", None, mode="slow")
+
+
+def test_crawl_timeout_is_unreachable(tmp_path):
+    targets = [
+        {"org_id": "slow", "agency_id": 290900, "inn": None, "site_url": "http://priozersk-school4.example.ru"},
+        {"org_id": "fine", "agency_id": 231547, "inn": None, "site_url": "http://vsevschool2.example.ru"},
+    ]
+    with StandIn([SLOW, DEFAULT_AGENCIES[0]], slow_seconds=2.5) as server:
+        items = _crawl(tmp_path, targets, server.base_url, "SVEDEN_BUSGOV_TIMEOUT=1", "SVEDEN_BUSGOV_RETRY_TIMES=0")
+    assert items["slow"]["status"] == "unreachable"
+    assert items["slow"]["message"] == "карточка учреждения (compare): bus.gov.ru не ответил вовремя (1 с)"
+    assert items["fine"]["status"] == "ok"
+
+
+def test_crawl_ends_an_organization_whose_answer_never_comes(tmp_path):
+    """The safety net: an organization silent for SVEDEN_BUSGOV_LOST_AFTER still gets its one item,
+    and the late answer does not produce a second one."""
+    targets = [{"org_id": "slow", "agency_id": 290900, "inn": None, "site_url": "http://priozersk-school4.example.ru"}]
+    with StandIn([SLOW], slow_seconds=2.0) as server:
+        items = _crawl(tmp_path, targets, server.base_url, "SVEDEN_BUSGOV_LOST_AFTER=0.5", "SVEDEN_BUSGOV_RETRY_TIMES=0")
+    assert items["slow"]["status"] == "unreachable"
+    assert items["slow"]["message"] == "ответ bus.gov.ru не получен за 0.5 с (запрос потерян)"

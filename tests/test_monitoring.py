@@ -188,3 +188,35 @@ def test_recheck_rejudges_stored_artifacts_without_crawling(monitored):
         assert old[org]["items"] == new[org]["items"] and old[org]["outcome"] == new[org]["outcome"]
     missing = sveden(["recheck", "--month", "2020-01"], env)
     assert missing.returncode == 2 and "нет завершённого обхода" in missing.stderr
+
+
+def test_monthly_run_includes_the_busgov_step(tmp_path):
+    from sveden.busgov_standin import StandIn, demo_targets
+
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'bg.sqlite'}"}
+    targets = {t["org_id"]: t for t in demo_targets()[:5]}  # by id, by ИНН, not found ×2, challenge page
+    from storage import db, repository
+    from storage.models import Organization, Run
+
+    # The stand-in's ИНН are made up (no valid checksum), so the organizations go in directly.
+    session_factory = db.open_database(env["SVEDEN_DATABASE_URL"])
+    with session_factory() as session, session.begin():
+        for org_id, t in targets.items():
+            session.add(Organization(id=org_id, inn=t["inn"], name=f"Школа {org_id}", org_type="school", municipality="Город",
+                                     site_url=f"http://127.0.0.1:9/{org_id}/", busgov_agency_id=t["agency_id"]))
+    with StandIn() as standin:
+        proc = sveden(["crawl", "--month", "2026-07", *FAST[1:], "--set", f"SVEDEN_BUSGOV_BASE_URL={standin.base_url}",
+                       "--set", "SVEDEN_BUSGOV_DOWNLOAD_DELAY=0"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    with session_factory() as session:
+        run = session.scalar(select(Run).where(Run.month == "2026-07"))
+        stored = repository.busgov_results(session, run.id)
+        statuses = {org: r.status for org, r in stored.items()}
+        by_id = stored["busgov-01-by-id"]
+        nok, agency = by_id.nok, by_id.agency_id
+        by_inn_agency = stored["busgov-02-by-inn"].agency_id
+    session_factory.kw["bind"].dispose()
+    assert statuses == {"busgov-01-by-id": "ok", "busgov-02-by-inn": "ok", "busgov-03-not-found-inn": "not_found",
+                        "busgov-04-not-found-id": "not_found", "busgov-05-challenge": "blocked"}
+    assert agency == 231547 and nok and nok["openness"] and nok["year"]
+    assert by_inn_agency  # found through the ИНН search

@@ -8,11 +8,27 @@ Targets: ``[{"org_id", "agency_id" | None, "inn" | None, "site_url"}]``. Per org
 
 and one item ``{"kind": "busgov", "org_id", "status", "agency_id", "card", "nok", "message",
 "fetched_at"}`` (``crawler.busgov.make_item``), whatever happens: every request has an errback,
-and a downloader middleware stops sending once bus.gov.ru has blocked or failed several
-organizations in a row (their items then say that nothing was sent).
+the spider stops sending once bus.gov.ru has blocked or failed several organizations in a row
+(their items then say that nothing was sent), and an organization whose answer never comes is
+ended after a long silence.
 
 Politeness: all requests go to ONE shared state host, so this spider has its own low
 concurrency and delay (``update_settings``), independent of the school-site settings.
+
+Settings (all optional):
+    SVEDEN_BUSGOV_BASE_URL        https://bus.gov.ru (tests and the demo: the local stand-in)
+    SVEDEN_BUSGOV_DOWNLOAD_DELAY  1.0 s between requests (→ DOWNLOAD_DELAY, AutoThrottle's minimum)
+    SVEDEN_BUSGOV_AUTOTHROTTLE    True
+    SVEDEN_BUSGOV_TIMEOUT         30 s per request;  SVEDEN_BUSGOV_RETRY_TIMES  2 (5xx, timeouts)
+    SVEDEN_BUSGOV_ROBOTSTXT_OBEY  True;  SVEDEN_BUSGOV_VERIFY_TLS  False (see TLS below)
+    SVEDEN_BUSGOV_YEAR            selectedYear of the compare request (default: this year)
+    SVEDEN_BUSGOV_CARD_SOURCES    ["compare", "agency_json"]: tried in order; the next one only
+                                  after a changed shape or a 404 of the previous one
+    SVEDEN_BUSGOV_GIVE_UP_AFTER   5 organizations in a row blocked/unreachable → send nothing more
+                                  (0: never give up)
+    SVEDEN_BUSGOV_ORGS_IN_FLIGHT  2 organizations handled at once
+    SVEDEN_BUSGOV_LOST_AFTER      seconds of silence before an organization counts as lost
+                                  (default: derived from the timeout, retries and delays)
 
 TLS: bus.gov.ru may present a certificate chained to the Russian Trusted Root CA (Минцифры),
 which default trust stores (certifi, many OS bundles) lack. Scrapy does not verify
@@ -28,12 +44,14 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from time import monotonic
 from typing import Any
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
@@ -49,6 +67,10 @@ FOLLOW_UP_PRIORITY = 10  # finish organizations already started before starting 
 GATE_PATH = "crawler.spiders.busgov.BusGovGate"
 
 
+def _out(result: Any) -> list[Any]:
+    return [] if result is None else [result]
+
+
 class GaveUp(IgnoreRequest):
     """Raised by :class:`BusGovGate` for requests not sent after the spider gave up."""
 
@@ -56,8 +78,9 @@ class GaveUp(IgnoreRequest):
 class BusGovGate:
     """Downloader middleware: once the spider has given up on bus.gov.ru, send nothing more.
 
-    Requests already queued in the downloader slot would otherwise still go out to a host
-    that has just blocked us.
+    start() already stops starting organizations; this catches the follow-up requests and
+    retries of organizations in flight, which would otherwise still go out to a host that has
+    just blocked us.
     """
 
     def __init__(self, crawler):
@@ -87,6 +110,7 @@ class Job:
     notes: list[str] = field(default_factory=list)  # Russian remarks gathered on the way
     card: dict[str, Any] | None = None
     in_flight: bool = False  # counted in BusGovSpider._in_flight
+    last_activity: float = 0.0  # monotonic time of the last request or answer
     done: bool = False
 
 
@@ -125,6 +149,7 @@ class BusGovSpider(scrapy.Spider):
         "CONCURRENT_REQUESTS": 2,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "DEPTH_LIMIT": 0,  # search → card → fallback card → НОК must never be cut short
         # 429 means «slow down»: it ends as `blocked` at once instead of being retried.
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408],
     }
@@ -180,6 +205,11 @@ class BusGovSpider(scrapy.Spider):
         spider.give_up_after = settings.getint("SVEDEN_BUSGOV_GIVE_UP_AFTER", 5)
         spider.orgs_in_flight = max(1, settings.getint("SVEDEN_BUSGOV_ORGS_IN_FLIGHT", 2))
         spider.timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
+        # Silence after which an organization in flight counts as lost: every attempt timing
+        # out after the longest delay, twice over, plus a margin for robots.txt.
+        attempts = settings.getint("RETRY_TIMES") + 1
+        longest_delay = max(settings.getfloat("DOWNLOAD_DELAY"), settings.getfloat("AUTOTHROTTLE_MAX_DELAY") if settings.getbool("AUTOTHROTTLE_ENABLED") else 0)
+        spider.lost_after = settings.getfloat("SVEDEN_BUSGOV_LOST_AFTER") or 2 * attempts * (spider.timeout + longest_delay) + 60
         return spider
 
     # -- the flow ------------------------------------------------------------------------
@@ -187,16 +217,46 @@ class BusGovSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         # Organizations are started a few at a time (SVEDEN_BUSGOV_ORGS_IN_FLIGHT), not all
         # queued at once: each start sees the outcomes so far, so giving up takes effect at
-        # once instead of after the whole queue has been sent.
+        # once instead of after the whole queue has been sent. start() ends only when every
+        # organization has its item: one whose request got lost (dropped by some middleware)
+        # is ended as `unreachable` after a long silence instead of hanging the crawl.
         for target in self.targets:
             while self._in_flight >= self.orgs_in_flight:
-                self._waiter = Deferred()
-                await maybe_deferred_to_future(self._waiter)
+                for item in await self._wait():
+                    yield item
             started = self._begin(target)
             if isinstance(started, scrapy.Request):
                 self._in_flight += 1
                 started.cb_kwargs["job"].in_flight = True
             yield started
+        while self._in_flight:
+            for item in await self._wait():
+                yield item
+
+    async def _wait(self) -> list[dict[str, Any]]:
+        """Wait until an organization finishes (or a check interval passes); items of lost ones."""
+        waiter: Deferred = Deferred()
+        self._waiter = waiter
+
+        def wake() -> None:
+            if not waiter.called:
+                waiter.callback(None)
+
+        timer = call_later(min(30.0, self.lost_after), wake)
+        try:
+            await maybe_deferred_to_future(waiter)
+        finally:
+            timer.cancel()
+            self._waiter = None
+        now = monotonic()
+        lost = [j for j in self._jobs if j.in_flight and not j.done and now - j.last_activity > self.lost_after]
+        items = []
+        for job in lost:
+            self.logger.error("bus.gov.ru: org %s got no answer for %.0f s, ending it", job.org_id, now - job.last_activity)
+            item = self._finish(job, Status.UNREACHABLE, f"ответ bus.gov.ru не получен за {self.lost_after:g} с (запрос потерян)")
+            if item is not None:
+                items.append(item)
+        return items
 
     def _begin(self, target: dict[str, Any]) -> scrapy.Request | dict[str, Any]:
         job = Job(org_id=target.get("org_id"), site_url=target.get("site_url"), inn=None, agency_id=None, sources=list(self.card_sources))
@@ -204,7 +264,7 @@ class BusGovSpider(scrapy.Spider):
         try:
             job.agency_id = busgov.normalize_agency_id(target.get("agency_id"))
         except ValueError as exc:
-            job.notes.append(f"{exc}; используется поиск по ИНН")
+            job.notes.append(str(exc))
         try:
             job.inn = busgov.normalize_inn(target.get("inn"))
         except ValueError as exc:
@@ -220,6 +280,7 @@ class BusGovSpider(scrapy.Spider):
         return self._finish(job, Status.NOT_FOUND, "в реестре нет ни agencyId bus.gov.ru, ни ИНН — искать учреждение не по чему")
 
     def _request(self, job: Job, step: str, url: str, priority: int = FOLLOW_UP_PRIORITY) -> scrapy.Request:
+        job.last_activity = monotonic()
         return scrapy.Request(
             url,
             callback=self._on_response,
@@ -237,27 +298,34 @@ class BusGovSpider(scrapy.Spider):
         return self._request(job, source, url)
 
     def _on_response(self, response: Response, job: Job, step: str):
+        job.last_activity = monotonic()
+        if job.done:  # ended meanwhile (e.g. as lost): never a second item
+            self.logger.warning("bus.gov.ru: late answer for org %s ignored", job.org_id)
+            return []
         try:
             data = busgov.decode_response(response.status, response.headers.get("Content-Type"), response.body, step=step)
-            return [self._advance(job, step, data)]
+            return _out(self._advance(job, step, data))
         except BusGovError as exc:
-            return [self._failed(job, step, exc)]
+            return _out(self._failed(job, step, exc))
         except Exception as exc:  # noqa: BLE001 - a shape no check foresaw must still end the organization
             self.logger.exception("bus.gov.ru %s: unexpected parser error for org %s", step, job.org_id)
             what = busgov.STEP_TITLES.get(step, step)
-            return [self._finish(job, Status.CHANGED_SHAPE, f"{what}: непредвиденная ошибка разбора ответа ({type(exc).__name__}: {exc})")]
+            return _out(self._finish(job, Status.CHANGED_SHAPE, f"{what}: непредвиденная ошибка разбора ответа ({type(exc).__name__}: {exc})"))
 
     def _on_error(self, failure: Failure):
         request = failure.request
         job: Job = request.cb_kwargs["job"]
         step: str = request.cb_kwargs["step"]
+        job.last_activity = monotonic()
+        if job.done:
+            return []
         response = getattr(failure.value, "response", None)
         if isinstance(response, Response):  # HttpError despite handle_httpstatus_list
             return self._on_response(response, job, step)
         exc = describe_failure(failure.value, step, self.timeout)
         if isinstance(failure.value, GaveUp):
-            return [self._finish(job, exc.status, exc.message, counted=False)]
-        return [self._failed(job, step, exc)]
+            return _out(self._finish(job, exc.status, exc.message, counted=False))
+        return _out(self._failed(job, step, exc))
 
     def _advance(self, job: Job, step: str, data: Any):
         if step == "search":
@@ -293,16 +361,16 @@ class BusGovSpider(scrapy.Spider):
             message = "; ".join([exc.message, *job.notes])
         return self._finish(job, exc.status, message)
 
-    def _finish(self, job: Job, status: Status, message: str, *, nok: busgov.Nok | None = None, counted: bool = True) -> dict[str, Any]:
+    def _finish(self, job: Job, status: Status, message: str, *, nok: busgov.Nok | None = None, counted: bool = True) -> dict[str, Any] | None:
         if job.done:  # never two items for one organization
-            raise RuntimeError(f"bus.gov.ru: organization {job.org_id} finished twice")
+            self.logger.error("bus.gov.ru: org %s finished twice; the second result is dropped: %s", job.org_id, message)
+            return None
         job.done = True
         if job.in_flight:
             job.in_flight = False
             self._in_flight -= 1
-            waiter, self._waiter = self._waiter, None
-            if waiter is not None and not waiter.called:
-                waiter.callback(None)
+            if self._waiter is not None and not self._waiter.called:
+                self._waiter.callback(None)
         if counted:
             self._count(status, message)
         return busgov.make_item(job.org_id, status, message, agency_id=job.agency_id, card=job.card, nok=nok)
