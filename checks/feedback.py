@@ -167,16 +167,8 @@ def pos_signals(page: dict[str, Any]) -> dict[str, Any]:
     targets += [link["href"] for link in page.get("links", []) if fp.POS_FORM.search(link.get("href", ""))]
     polls = [h for h in page.get("iframes", []) if fp.POS_POLLS.search(h)]
     polls += [link["href"] for link in page.get("links", []) if fp.POS_POLLS.search(link.get("href", ""))]
-    opa_id = None
-    for _, widget_id in calls:
-        opa_id = int(widget_id)
-        break
-    else:
-        for t in targets:
-            m = fp.OPA_ID.search(t)
-            if m:
-                opa_id = int(m.group(1))
-                break
+    ids = [int(i) for _, i in calls] + [int(m.group(1)) for t in targets if (m := fp.OPA_ID.search(t))]
+    opa_id = ids[0] if ids else None
     works = bool(calls) or bool(targets) or (script and container)
     return {"script": script, "container": container, "calls": calls, "targets": targets, "polls": polls, "opa_id": opa_id, "works": works}
 
@@ -186,8 +178,7 @@ def _appeals_heading(page: dict[str, Any]) -> str:
 
 
 def _e_service(page: dict[str, Any], site: _Site) -> Iterator[str]:
-    questionnaire = _questionnaire_heading(page)
-    if not questionnaire:  # a questionnaire's form is an opinion channel, judged there
+    if not _questionnaire_heading(page):  # a questionnaire's form is an opinion channel, judged there
         for form in page.get("forms", []):
             if fp.form_kind(form) == "appeal":
                 yield _describe_form(form)

@@ -18,6 +18,9 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
             return "redirect_loop", "бесконечная переадресация (превышено число перенаправлений)"
         return "http_error", f"запрос отклонён: {text}"
     lowered = (name + " " + text).lower()
+    # Scrapy cancels a body over DOWNLOAD_MAXSIZE; a chunked one gives no size in the message.
+    if name == "DownloadCancelledError" or "download max size" in lowered:
+        return "too_large", "ответ больше допустимого размера"
     if "timeout" in lowered or "timed out" in lowered:
         return "timeout", "сайт не ответил вовремя"
     if "cancelled" in lowered and ("size" in lowered or "maxsize" in lowered):
