@@ -645,7 +645,7 @@ def _apply_site_defects(b: _Builder, content: SiteContent, factor: float) -> Non
     sections = content.sections
     # Whole subsections.
     for slug, sec in sections.items():
-        if sec.state != "ok":
+        if sec.state != "ok" or factor <= 0:
             continue
         x = rng.random()
         all_optional = all(r.optional or not r.applies(t) or r.repealed for r in catalogue.section_rules()[slug])
@@ -823,3 +823,4 @@ def _finish(b: _Builder, content: SiteContent) -> None:
     if content.spec.outcome == "no_sveden_section":
         for sec in content.sections.values():
             sec.state = "missing"
+        b.defects[:] = [{"kind": "no_sveden_section"}]

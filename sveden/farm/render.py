@@ -7,13 +7,14 @@ Five engines' markup (Bitrix tables, Joomla/WordPress articles and cards, defini
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
+import zlib
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import parse_qs, urlsplit
 
 from checks import catalogue
-from sveden.farm.content import DOC_TYPES, Cell, Field, Group, SectionContent, SiteContent
+from sveden.farm.content import CDN_PREFIX, DOC_TYPES, Cell, Field, Group, SectionContent, SiteContent, doc_key
 from sveden.farm.spec import SiteSpec, _rng
 
 GOSWEB_ROOT = "/svedeniya-ob-obrazovatelnoy-organizatsii/"
@@ -30,7 +31,7 @@ DOC_BODY = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 DOCX_BODY = b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 120
 PNG_BODY = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360000002000100ffff03000006000557bfab d40000000049454e44ae426082".replace(" ", ""))
 JPEG_BODY = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-STATIC_ASSETS = frozenset({"/images/logo.png", "/images/minpros.png", "/images/busgov_qr.png", "/css/style.css"})
+STATIC_ASSETS = frozenset({"/images/logo.png", "/images/minpros.png", "/images/busgov_qr.png", "/images/pdf.png", "/css/style.css"})
 HANG = "hang"
 RESET = "reset"
 
@@ -104,24 +105,43 @@ def _t(text: str) -> str:
     return "&nbsp;" if text == "&nbsp;" else escape(text, quote=False)
 
 
-def _prop(cell: Cell) -> str:
-    return f' itemprop="{cell.prop}"' if cell.prop else ""
+@functools.cache
+def _link_props() -> frozenset[str]:
+    return frozenset(r.itemprop for r in catalogue.rules() if r.kind == "link")
 
 
 def _href(spec: SiteSpec, h: str) -> str:
+    if h.startswith(CDN_PREFIX):
+        return f"{spec.farm.cdn_origin}/s{spec.index}{doc_key(h)}"
     if h.startswith("/") and spec.style == "wordpress":
         return spec.origin + h
     return h
 
 
+def _attr(spec: SiteSpec, cell: Cell) -> str:
+    """The itemprop attribute; hand-made pages sometimes write it in capitals or with spaces."""
+    if not cell.prop:
+        return ""
+    if spec.style == "static":
+        h = zlib.crc32(f"{spec.index}:{cell.key}".encode()) % 6
+        if h == 0:
+            return f' ITEMPROP="{cell.prop}"'
+        if h == 1:
+            return f' itemprop=" {cell.prop} "'
+    return f' itemprop="{cell.prop}"'
+
+
 def _value(spec: SiteSpec, cell: Cell, tag: str = "span", variant: int = 0) -> str:
     """One item: the element with the itemprop, its text and links."""
+    attr = _attr(spec, cell)
     if cell.hrefs:
-        links = "".join(f'<a href="{escape(_href(spec, h))}" target="_blank">{_t(cell.text) if i == 0 else f"({i + 1})"}</a> ' for i, h in enumerate(cell.hrefs))
+        icon = cell.key in _link_props() and zlib.crc32(cell.hrefs[0].encode()) % 8 == 0  # a document icon instead of a text
+        label = '<img src="/images/pdf.png" alt="">' if icon else _t(cell.text)
+        links = "".join(f'<a href="{escape(_href(spec, h))}" target="_blank">{label if i == 0 else f"({i + 1})"}</a> ' for i, h in enumerate(cell.hrefs))
         if len(cell.hrefs) == 1 and variant % 2 == 0 and tag.lower() not in ("td", "dd"):
-            return f'<a{_prop(cell)} href="{escape(_href(spec, cell.hrefs[0]))}">{_t(cell.text)}</a>'
-        return f"<{tag}{_prop(cell)}>{links.strip()}</{tag}>"
-    return f"<{tag}{_prop(cell)}>{_t(cell.text)}</{tag}>"
+            return f'<a{attr} href="{escape(_href(spec, cell.hrefs[0]))}">{label}</a>'
+        return f"<{tag}{attr}>{links.strip()}</{tag}>"
+    return f"<{tag}{attr}>{_t(cell.text)}</{tag}>"
 
 
 def _parent_attrs(group: Group) -> str:
@@ -191,8 +211,14 @@ def blocks_html(spec: SiteSpec, blocks: list, style: str) -> str:
 def _menu(spec: SiteSpec, content: SiteContent, paths: dict[str, str]) -> str:
     feat = content.features
     items = [("/", "Главная")]
+    dropdown = ""
     if spec.outcome != "no_sveden_section":
-        items.append((paths["index"], feat["index_link_text"]))
+        if feat["no_index_page"]:
+            subs = "".join(f'<li><a href="{escape(_href(spec, section_link(spec, content, s)))}">{escape(sec.title)}</a></li>'
+                           for s, sec in content.sections.items() if sec.state != "missing")
+            dropdown = f'<li class="dropdown"><a href="#" class="dropdown-toggle">{escape(feat["index_link_text"])}</a><ul class="dropdown-menu">{subs}</ul></li>'
+        else:
+            items.append((paths["index"], feat["index_link_text"]))
     items += [(paths["news"], "Новости"), (paths["gallery"], "Фотогалерея"), (paths["events"], "Календарь событий")]
     if feat["contacts_page"]:
         items.append((paths["contacts"], "Контакты"))
@@ -209,6 +235,7 @@ def _menu(spec: SiteSpec, content: SiteContent, paths: dict[str, str]) -> str:
             lis.append(f"<li><a href={href}>{escape(text)}</a>")  # unquoted attribute, unclosed <li>
         else:
             lis.append(f'<li><a href="{escape(_href(spec, href))}">{escape(text)}</a></li>')
+    lis.insert(1, dropdown)
     return '<nav class="main-menu"><ul>' + "".join(lis) + "</ul></nav>"
 
 
@@ -331,6 +358,8 @@ def section_page(spec: SiteSpec, content: SiteContent, sec: SectionContent, page
         refs = "".join(f'<li><a itemprop="addRef" href="{escape(_href(spec, addref_path(spec, sec.slug, k)))}">Дополнительная информация, часть {k}</a></li>' for k in range(1, sec.n_pages))
         parts.append(f'<ul class="addref">{refs}</ul>')
     parts.append(blocks_html(spec, blocks, style))
+    if style == "static" and page == 0:
+        parts.append(f'<!-- старая версия страницы: <span itemprop="{sec.slug}Info">удалено</span> <td itemprop="regDate">01.01.1970</td> -->')
     main = "\n".join(parts)
     if style == "joomla":
         main = f'<div class="item-page" itemscope itemtype="https://schema.org/Article"><div itemprop="articleBody">{main}</div></div>'
@@ -446,7 +475,7 @@ CHALLENGE_PAGE = (
 FORBIDDEN_PAGE = "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>"
 TOO_MANY_PAGE = "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>"
 ERROR_PAGE = "<html><head><title>{code} {reason}</title></head><body><center><h1>{code} {reason}</h1></center><hr><center>nginx/1.22.1</center></body></html>"
-REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable"}
+REASONS = {404: "Not Found", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable"}
 
 
 # -- routing ---------------------------------------------------------------------------------------
@@ -460,7 +489,7 @@ def _html(spec: SiteSpec, text: str, status: int = 200) -> Reply:
     elif spec.charset_in == "wrong_header":
         ctype = "text/html; charset=utf-8"
     else:
-        ctype = "text/html"
+        ctype = "text/html"  # "meta" and "none"
     return Reply(status, [("Content-Type", ctype)], body)
 
 
@@ -485,6 +514,8 @@ def robots_txt(spec: SiteSpec) -> Reply:
         "gosweb": ["/search/", "/api/"],
         "dl": ["/admin/"],
     }[style]
+    if spec.content.features.get("robots_upload"):
+        rules = [*rules, "/upload/"]
     lines = ["User-agent: *", *(f"Disallow: {p}" for p in rules)]
     if style == "wordpress":
         lines.append("Allow: /wp-admin/admin-ajax.php")
@@ -492,13 +523,38 @@ def robots_txt(spec: SiteSpec) -> Reply:
     return _plain("\n".join(lines) + "\n")
 
 
-def respond(spec: SiteSpec, method: str, target: str) -> Reply:
-    """The answer of a farm site to one request (faults included)."""
+GATE_COOKIE = "hosting_guard=ok"
+
+
+def respond(spec: SiteSpec, method: str, target: str, headers: dict[str, str] | None = None) -> Reply:
+    """The answer of a farm site to one request (faults included); ``headers``: lower-case names."""
     faults = spec.faults
     delay = spec.farm.options.get("slow_delay", 0.5) if "slow" in faults else 0.0
-    reply = _respond(spec, method, target)
+    if headers is not None and spec.outcome == "ok" and spec.content.features["cookie_gate"] and not target.startswith("/robots.txt") \
+            and GATE_COOKIE not in headers.get("cookie", ""):
+        reply = _redirect(target)
+        reply.headers.append(("Set-Cookie", f"{GATE_COOKIE}; Path=/; HttpOnly"))
+    else:
+        reply = _respond(spec, method, target)
     reply.delay = delay
     return reply
+
+
+def respond_cdn(farm, method: str, target: str) -> Reply:
+    """The CDN host: /s<site index>/<document path> of every site that keeps documents there."""
+    path = urlsplit(target).path
+    if path == "/robots.txt":
+        return _plain("User-agent: *\nAllow: /\n")
+    head, _, rest = path[1:].partition("/")
+    if head.startswith("s") and head[1:].isdigit() and int(head[1:]) < len(farm.sites):
+        site = farm.sites[int(head[1:])]
+        status = site.content.docs.get("/" + rest) if site.content.features["cdn_docs"] else None
+        if status == 200:
+            ext = "." + rest.rsplit(".", 1)[-1].lower()
+            return Reply(200, [("Content-Type", DOC_TYPES.get(ext, "application/octet-stream"))], {".pdf": PDF_BODY, ".doc": DOC_BODY, ".docx": DOCX_BODY}.get(ext, PDF_BODY))
+        if status is not None:
+            return Reply(status, [("Content-Type", "text/html")], ERROR_PAGE.format(code=status, reason=REASONS.get(status, "Error")).encode())
+    return Reply(404, [("Content-Type", "text/html")], ERROR_PAGE.format(code=404, reason="Not Found").encode())
 
 
 def _respond(spec: SiteSpec, method: str, target: str) -> Reply:
@@ -582,6 +638,8 @@ def _respond(spec: SiteSpec, method: str, target: str) -> Reply:
 def _sveden_route(spec: SiteSpec, content: SiteContent, paths: dict[str, str], path: str) -> Reply | None:
     feat = content.features
     if path == paths["index"] or (spec.style == "joomla" and path == paths["index"] + "/"):
+        if feat["no_index_page"]:
+            return None
         return _html(spec, index_page(spec, content, paths))
     for slug, sec in content.sections.items():
         base = section_path(spec, slug)
@@ -610,7 +668,7 @@ def _sveden_route(spec: SiteSpec, content: SiteContent, paths: dict[str, str], p
     return None
 
 
-def stream_chunks(size: int, chunk: int = 256 * 1024):
+def stream_chunks(size: int, chunk: int = 1024 * 1024):
     """Filler HTML for the too-large page, produced lazily."""
     head = b"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Huge</title></head><body><table>"
     row = b"<tr><td>" + b"x" * 200 + b"</td></tr>\n"
@@ -623,5 +681,25 @@ def stream_chunks(size: int, chunk: int = 256 * 1024):
     yield b" " * (size - sent)
 
 
-def body_digest(reply: Reply) -> str:
-    return hashlib.sha256(reply.body).hexdigest()
+def crawlable_paths(spec: SiteSpec) -> list[str]:
+    """Every finite page and document of a site (the calendar contributes one month)."""
+    content: SiteContent = spec.content
+    paths = site_paths(spec)
+    feat = content.features
+    out = ["/robots.txt", "/"]
+    if spec.outcome != "no_sveden_section":
+        if not feat["no_index_page"]:
+            out.append(paths["index"])
+        for slug, sec in content.sections.items():
+            if sec.state == "missing":
+                continue
+            out.append(section_path(spec, slug))
+            if sec.state == "ok":
+                out += [addref_path(spec, slug, k) for k in range(1, sec.n_pages)]
+    for key, on in (("contacts", feat["contacts_page"]), ("appeals", feat["appeal"] != "none"), ("faq", feat["faq"]), ("anketa", feat["anketa"])):
+        if on:
+            out.append(paths[key])
+    out += [paths["news"], paths["gallery"], paths["events"] + "?month=2025-09"]
+    out += [_news_item_path(spec, paths, n) for n in range(len(_news_titles()))]
+    out += sorted(content.docs)
+    return out

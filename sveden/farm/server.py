@@ -12,7 +12,7 @@ import asyncio
 import collections
 import contextlib
 import errno
-import logging
+import gzip
 import resource
 import socket
 import struct
@@ -20,16 +20,15 @@ import threading
 from collections.abc import Iterator
 from email.utils import formatdate
 
-from sveden.farm.render import HANG, RESET, Reply, respond, stream_chunks
+from sveden.farm.render import HANG, RESET, Reply, respond, respond_cdn, stream_chunks
 from sveden.farm.spec import Farm, SiteSpec
-
-log = logging.getLogger(__name__)
 
 REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 SERVER_HEADER = {"bitrix": "nginx", "joomla": "Apache/2.4.57 (Debian)", "wordpress": "nginx/1.24.0", "dl": "Apache", "gosweb": "nginx", "static": "Microsoft-IIS/8.5"}
 MAX_HEAD = 64 * 1024
 IDLE_TIMEOUT = 30.0
+CDN = object()  # the shared document host
 
 
 def raise_fd_limit(wanted: int) -> None:
@@ -47,7 +46,7 @@ class FarmServer:
         self.farm = farm
         self.port = farm.port if port is None else port
         self.backlog = backlog
-        self.by_host: dict[str, SiteSpec] = farm.by_host()
+        self.by_host: dict[str, SiteSpec | object] = {**farm.by_host(), farm.cdn_host: CDN}
         self.servers: list[asyncio.base_events.Server] = []
         self.writers: set[asyncio.StreamWriter] = set()
         self.hits: collections.Counter[str] = collections.Counter()
@@ -67,7 +66,7 @@ class FarmServer:
 
     def bind_sockets(self) -> list[socket.socket]:
         """One listening socket per served site (sites with the ``down`` fault get none)."""
-        hosts = [s.host for s in self.farm.sites if "down" not in s.faults]
+        hosts = [s.host for s in self.farm.sites if "down" not in s.faults] + [self.farm.cdn_host]
         raise_fd_limit(len(hosts) + 4096)
         for attempt in range(20):
             socks: list[socket.socket] = []
@@ -135,7 +134,7 @@ class FarmServer:
                 length = int(headers.get("content-length", "0") or 0)
                 if length:
                     await reader.readexactly(min(length, 10 * 1024 * 1024))
-                reply = respond(site, method.upper(), target)
+                reply = respond_cdn(self.farm, method.upper(), target) if site is CDN else respond(site, method.upper(), target, headers)
                 self.hits[host] += 1
                 self.log.append((host, method, target, reply.status))
                 if reply.action == RESET:
@@ -152,7 +151,7 @@ class FarmServer:
                 if reply.delay:
                     await asyncio.sleep(reply.delay)
                 keep = version.upper() == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-                await self._send(writer, reply, method.upper(), keep, site)
+                await self._send(writer, reply, method.upper(), keep, site if site is not CDN else None, headers)
                 if not keep:
                     break
         except (ConnectionError, asyncio.CancelledError):
@@ -162,20 +161,33 @@ class FarmServer:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _send(self, writer: asyncio.StreamWriter, reply: Reply, method: str, keep: bool, site: SiteSpec | None = None) -> None:
-        size = reply.stream_size or len(reply.body)
+    async def _send(self, writer: asyncio.StreamWriter, reply: Reply, method: str, keep: bool, site: SiteSpec | None = None,
+                    request_headers: dict[str, str] | None = None) -> None:
+        """Status, headers, body: gzip where the engine would compress, chunked where PHP streams."""
+        feat = site.content.features if site is not None and site.outcome == "ok" else {}
+        body = reply.body
+        extra: list[str] = []
+        is_text = any(v.startswith("text/") for k, v in reply.headers if k == "Content-Type")
+        if feat.get("gzip") and is_text and len(body) > 512 and "gzip" in (request_headers or {}).get("accept-encoding", ""):
+            body = gzip.compress(body, compresslevel=1)
+            extra += ["Content-Encoding: gzip", "Vary: Accept-Encoding"]
+        chunked = method != "HEAD" and is_text and (feat.get("chunked") or (reply.stream_size and site is not None and site.index % 2 == 1))
         head = [f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Unknown')}", f"Date: {formatdate(usegmt=True)}",
-                f"Server: {SERVER_HEADER.get(site.style, 'nginx') if site else 'nginx'}", f"Content-Length: {size}",
-                f"Connection: {'keep-alive' if keep else 'close'}"]
+                f"Server: {SERVER_HEADER.get(site.style, 'nginx') if site else 'nginx'}",
+                "Transfer-Encoding: chunked" if chunked else f"Content-Length: {reply.stream_size or len(body)}",
+                f"Connection: {'keep-alive' if keep else 'close'}", *extra]
         head += [f"{k}: {v}" for k, v in reply.headers]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         if method != "HEAD":
-            if reply.stream_size:
-                for chunk in stream_chunks(reply.stream_size):
+            chunks = stream_chunks(reply.stream_size) if reply.stream_size else (body[i:i + 16384] for i in range(0, len(body), 16384))
+            for chunk in chunks:
+                if chunked:  # PHP flushes small chunks
+                    writer.write(b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in (chunk[i:i + 8192] for i in range(0, len(chunk), 8192))))
+                else:
                     writer.write(chunk)
-                    await writer.drain()
-            else:
-                writer.write(reply.body)
+                await writer.drain()
+            if chunked:
+                writer.write(b"0\r\n\r\n")
         await writer.drain()
 
     # -- a background thread ----------------------------------------------------------------------

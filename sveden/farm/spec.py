@@ -160,6 +160,15 @@ class Farm:
     def __iter__(self):
         return iter(self.sites)
 
+    @property
+    def cdn_host(self) -> str:
+        """A shared «CDN» address some sites keep their documents on (after the last site's)."""
+        return host_for(len(self.sites), self.options.get("base_host", "127.0.0.2"))
+
+    @property
+    def cdn_origin(self) -> str:
+        return f"http://{self.cdn_host}:{self.port}"
+
     def by_host(self) -> dict[str, SiteSpec]:
         return {s.host: s for s in self.sites}
 
@@ -241,7 +250,7 @@ def generate(
         unknown |= set(forced) - set(ALL_FAULTS)
     if unknown:
         raise ValueError(f"unknown faults: {sorted(unknown)}")
-    farm = Farm(seed=seed, sites=[], port=port, options={"slow_delay": slow_delay, "hang_seconds": hang_seconds, "defect_rate": defect_rate})
+    farm = Farm(seed=seed, sites=[], port=port, options={"slow_delay": slow_delay, "hang_seconds": hang_seconds, "defect_rate": defect_rate, "base_host": base_host})
     ordered_types = [t for t in TYPES if weights.get(t, 0) > 0]
     for i in range(n_sites):
         rng = _rng(seed, i, "site")
@@ -257,6 +266,8 @@ def generate(
             style = "bitrix"  # Госвеб templates are for schools and kindergartens
         encoding = "windows-1251" if rng.random() < 0.15 else "utf-8"
         charset_in = rng.choice(("header", "meta", "both")) if encoding == "windows-1251" else rng.choice(("header", "both", "both"))
+        if encoding == "windows-1251" and style == "static" and rng.random() < 0.3:
+            charset_in = "none"  # an old hand-made page that declares nothing
         if site_faults and i in site_faults:
             chosen = tuple(site_faults[i])
         else:

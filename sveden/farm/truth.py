@@ -10,6 +10,7 @@ pass/not-pass is asserted.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ class ANode:
     hrefs: tuple[str, ...]
     parents: tuple[tuple[str, int], ...]  # (parent itemprop as written, instance number)
     inst: int = 0  # for a parent element: its instance number
+    site_wide: bool = False  # in the header/footer of every page (schema.org contacts, the copy link)
 
 
 def _legacy_key(token: str) -> str:
@@ -62,7 +64,7 @@ def section_nodes(content: SiteContent, slug: str) -> tuple[list[ANode], list[st
     sec = content.sections[slug]
     if sec.state != "ok":
         return [], []
-    nodes = [ANode(c.prop, c.text, c.hrefs, ()) for c in content.site_nodes if c.prop]
+    nodes = [ANode(c.prop, c.text, c.hrefs, (), 0, True) for c in content.site_nodes if c.prop]
     itemtypes: list[str] = []
     instance = 0
     for bl in sec.blocks:
@@ -117,7 +119,22 @@ def _value(rule: Rule, nodes: list[ANode], docs: dict[str, int], disallowed: tup
     return "fail", "no link"
 
 
-def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, tuple[list[ANode], list[str]]]) -> dict[str, Any]:
+class _Index:
+    """The nodes of one subsection, indexed by name and by legacy key."""
+
+    def __init__(self, nodes: list[ANode], itemtypes: list[str]):
+        self.itemtypes = itemtypes
+        self.by_prop: dict[str, list[ANode]] = defaultdict(list)
+        self.by_lkey: dict[str, list[ANode]] = defaultdict(list)
+        for n in nodes:
+            self.by_prop[n.prop].append(n)
+            self.by_lkey[_legacy_key(n.prop)].append(n)
+
+    def get(self, prop: str) -> list[ANode]:
+        return self.by_prop.get(prop, [])
+
+
+def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> dict[str, Any]:
     spec = content.spec
     out = {"section": rule.section, "parent": rule.parent, "itemprop": rule.itemprop, "rule": rule.code}
 
@@ -134,13 +151,15 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, tuple[list[ANo
     sec = content.sections[rule.section]
     if sec.state in ("error", "loop"):
         return res("error", f"section {sec.state}")
-    here, itemtypes = nodes[rule.section]
-    own = [n for n in here if n.prop == rule.itemprop and (not rule.parent or _has_parent(n, rule.parent))]
+    here = nodes[rule.section]
+    itemtypes = here.itemtypes
+    own = [n for n in here.get(rule.itemprop) if not rule.parent or _has_parent(n, rule.parent)]
     if rule.superseded_by:
         return res("needs_review", "superseded, present") if own else res("not_applicable", "superseded, absent")
     if own:
         if rule.parent and not rule.optional:
-            instances = [(n.prop, n.inst) for n in here if n.prop == rule.parent and n.inst]
+            instances = [(n.prop, n.inst) for n in here.get(rule.parent) if n.inst]
+            worst = ("pass", "in every parent")
             for inst in instances:
                 children = [n for n in own if inst in n.parents]
                 if not children:
@@ -148,20 +167,26 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, tuple[list[ANo
                 verdict = _value(rule, children, content.docs, disallowed_paths(content))
                 if verdict[0] == "fail":
                     return res(*verdict)
-            return res("pass", "in every parent")
+                if verdict[0] == "needs_review":
+                    worst = verdict
+            return res(*worst)
         return res(*_value(rule, own, content.docs, disallowed_paths(content)))
     # Not in its place: say why.
     key = _legacy_key(rule.itemprop)
-    legacy = [n for n in here if n.prop != rule.itemprop and _legacy_key(n.prop) == key]
+    legacy = [n for n in here.by_lkey.get(key, []) if n.prop != rule.itemprop]
     in_other_parents = unknown_parent = False
     parent_absent_optional = False
     if rule.parent:
         parent_rule = catalogue.rule_for(rule.section, "", rule.parent)
-        parent_absent_optional = parent_rule.optional and not any(n.prop == rule.parent for n in here)
+        parent_absent_optional = parent_rule.optional and not here.get(rule.parent)
         pkey = _legacy_key(rule.parent)
-        same = [n for n in here if n.prop == rule.itemprop]
-        if any(not n.parents for n in same):
-            return res("fail", "outside its parent", exact=not parent_absent_optional)
+        same = here.get(rule.itemprop)
+        stray = [n for n in same if not n.parents]
+        if stray:
+            # A footer's schema.org itemprop="email" is outside every parent, but is it this item
+            # «outside its parent»? Only for markup in the subsection's own content is that certain.
+            footer_only = all(n.site_wide for n in stray)
+            return res("fail", "outside its parent", exact=not (parent_absent_optional or (footer_only and rule.optional)))
         if any(_legacy_key(p) == pkey for n in same for p, _ in n.parents):
             return res("fail", "inside a parent with a legacy name")
         in_other_parents = bool(same)
@@ -176,17 +201,17 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, tuple[list[ANo
         return res("fail", "legacy name")
     if not rule.parent and any(t.rstrip("/").rsplit("/", 1)[-1].lower() == rule.itemprop.lower() for t in itemtypes):
         return res("fail", "legacy itemtype")
-    for slug, (other, _) in nodes.items():
+    for slug, other in nodes.items():
         if slug == rule.section:
             continue
-        found = [n for n in other if n.prop == rule.itemprop and (_has_parent(n, rule.parent) if rule.parent else not n.parents)]
+        found = [n for n in other.get(rule.itemprop) if (_has_parent(n, rule.parent) if rule.parent else not n.parents)]
         if found:
             return res("fail", f"only in {slug}", exact=not (rule.optional or parent_absent_optional))
     if parent_absent_optional:
         # Same-named elements in other parents (fio of the head for the branch heads' fio) do not count.
         return res("not_applicable", "optional parent absent", exact=not unknown_parent)
     if rule.optional:
-        return res("not_applicable", "optional, absent", exact=not in_other_parents)
+        return res("not_applicable", "optional, absent", exact=not unknown_parent)
     if sec.state == "missing":
         return res("fail", "section missing")
     return res("fail", "missing")
@@ -194,14 +219,14 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, tuple[list[ANo
 
 def site_truth(spec) -> dict[str, Any]:
     content: SiteContent = spec.content
-    nodes = {slug: section_nodes(content, slug) for slug in content.sections}
+    nodes = {slug: _Index(*section_nodes(content, slug)) for slug in content.sections}
     judged = spec.outcome in JUDGED
     feat = content.features
     return {
         **spec.describe(),
         "channels": dict(content.channels) if judged else None,
         "defects": content.defects,
-        "features": {k: feat[k] for k in ("quality", "addref_sections", "redirect_slash", "redirect_home", "large_staff", "schema_footer", "copy_link", "appeal", "pos_widget", "faq", "anketa", "busgov_link")},
+        "features": {k: v for k, v in feat.items() if not k.endswith("_text")},
         "sections": {slug: sec.state for slug, sec in content.sections.items()},
         "items": [item_truth(rule, content, nodes) for rule in catalogue.rules()],
     }
