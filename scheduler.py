@@ -30,6 +30,7 @@ import os
 import re
 import signal
 import socket
+import sys
 import threading
 import zlib
 from contextlib import contextmanager
@@ -65,7 +66,7 @@ DEFAULT_TARGET = "sveden.monitoring:scheduled_run"
 DEFAULT_SCHEDULE = "day=1 hour=2 minute=0"
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_MISFIRE_GRACE = 6 * 3600
-DEFAULT_REPORTS = True
+DEFAULT_REPORTS = False  # opt-in, like sveden.monitoring.scheduled_run's own default
 #: returned by :func:`run_monitoring` when the guard refused a scheduled run
 SKIPPED = "skipped"
 #: exit code of the CLI when another run (or scheduler) holds the guard
@@ -109,6 +110,10 @@ class AlreadyRunning(RuntimeError):
     """The run guard (or the scheduler guard) is held by another process or thread."""
 
 
+class JobFailed(RuntimeError):
+    """The job's target returned a non-zero exit code (message in Russian)."""
+
+
 def stop_requested() -> bool:
     """True once the foreground scheduler got SIGTERM/SIGINT; long jobs may poll it."""
     return _STOP.is_set()
@@ -138,14 +143,36 @@ def database_url() -> str:
             raise
     else:
         return storage_url()
-    env = os.environ.get("SVEDEN_DATABASE_URL")
+    env = os.environ.get("SVEDEN_DATABASE_URL", "").strip()
     if env:
-        return env
+        return normalize_url(env)
     from platformdirs import user_data_dir
 
-    path = Path(user_data_dir("sveden"))
+    path = Path(user_data_dir("sveden", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path / 'sveden.db'}"
+    return f"sqlite:///{(path / 'sveden.sqlite').as_posix()}"
+
+
+def normalize_url(url: str) -> str:
+    """``storage.db.normalize_url`` (bare path → SQLite, postgresql:// → psycopg 3) if present."""
+    try:
+        from storage.db import normalize_url as storage_normalize
+    except ImportError as exc:
+        if exc.name not in ("storage", "storage.db"):
+            raise
+    else:
+        return storage_normalize(url)
+    url = url.strip()
+    if "://" not in url:
+        return "sqlite:///" + Path(url).expanduser().resolve().as_posix()
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _url(url: str | None) -> str:
+    return normalize_url(url) if url else database_url()
 
 
 def _safe_url(url: str) -> str:
@@ -495,13 +522,13 @@ def _lock_for(url: str, name: str):
     from platformdirs import user_data_dir
 
     key = zlib.crc32(parsed.render_as_string(hide_password=True).encode())
-    return _FileLock(Path(user_data_dir("sveden")) / f"{name}-{key:08x}.lock", name)
+    return _FileLock(Path(user_data_dir("sveden", appauthor=False)) / f"{name}-{key:08x}.lock", name)
 
 
 @contextmanager
 def run_guard(url: str | None = None, name: str = MONITORING_LOCK) -> Iterator[None]:
     """Hold the cross-process guard ``name`` for ``url``'s database; raises AlreadyRunning."""
-    lock = _lock_for(url or database_url(), name)
+    lock = _lock_for(_url(url), name)
     lock.acquire()
     try:
         yield
@@ -514,7 +541,11 @@ def run_guard(url: str | None = None, name: str = MONITORING_LOCK) -> Iterator[N
 
 def _call_target(target: str, reports: bool) -> Any:
     func = ref_to_obj(target)
-    return func(reports=reports)
+    result = func(reports=reports)
+    # sveden.monitoring.scheduled_run reports failure as a process-style exit code
+    if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+        raise JobFailed(f"функция задания {target} вернула код {result}")
+    return result
 
 
 def _enter_run() -> None:
@@ -563,7 +594,7 @@ def run_now(
 
     ``target``/``reports`` default to the environment, then the stored job, then defaults.
     """
-    url = url or database_url()
+    url = _url(url)
     settings = resolve_settings(stored_job(url), target=target, reports=reports)
     with run_guard(url, MONITORING_LOCK):
         _enter_run()
@@ -591,15 +622,17 @@ class _Scheduler(BackgroundScheduler):
 def create_scheduler(url: str | None = None, *, tablename: str = JOBS_TABLE) -> BackgroundScheduler:
     """A configured (not started) scheduler with the persistent job store in ``url``."""
     global _runtime_url
-    url = url or database_url()
+    url = _url(url)
     _runtime_url = url
     store = SQLAlchemyJobStore(url=url, tablename=tablename, engine_options=_engine_options(url))
-    return _Scheduler(
+    scheduler = _Scheduler(
         jobstores={"default": store},
         executors={"default": ThreadPoolExecutor(max_workers=2)},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=_tz(os.environ.get(ENV_TIMEZONE)),
     )
+    scheduler.job_store = store
+    return scheduler
 
 
 def _same_trigger(a: BaseTrigger, b: BaseTrigger) -> bool:
@@ -650,7 +683,7 @@ def _open_store(url: str, tablename: str = JOBS_TABLE) -> SQLAlchemyJobStore | N
 
 
 def stored_job(url: str | None = None, *, tablename: str = JOBS_TABLE) -> Job | None:
-    store = _open_store(url or database_url(), tablename)
+    store = _open_store(_url(url), tablename)
     if store is None:
         return None
     try:
@@ -672,7 +705,7 @@ class JobInfo:
 
 def list_jobs(url: str | None = None, *, tablename: str = JOBS_TABLE) -> list[JobInfo]:
     """Jobs of the persistent store with their next run times (read only)."""
-    store = _open_store(url or database_url(), tablename)
+    store = _open_store(_url(url), tablename)
     if store is None:
         return []
     try:
@@ -726,15 +759,24 @@ class _Reporter:
     """Turns scheduler events into Russian messages."""
 
     def __init__(self, scheduler: BackgroundScheduler, notify: Callable[[str], None]):
-        self.scheduler = scheduler
+        self.store: SQLAlchemyJobStore = scheduler.job_store
         self.notify = notify
 
     def _next(self) -> str:
+        # Read the store directly, never through scheduler.get_job(): a job finishing during
+        # shutdown(wait=True) dispatches its event while shutdown() holds the job store lock, and
+        # get_job() would wait for that lock forever.
         try:
-            job = self.scheduler.get_job(JOB_ID)
+            job = self.store.lookup_job(JOB_ID)
         except Exception:  # noqa: BLE001 - a message must never break the scheduler
             return ""
-        return f" Следующий запуск: {format_time(job.next_run_time)}." if job else ""
+        if job is None:
+            return ""
+        upcoming = job.next_run_time
+        now = datetime.now(dt_timezone.utc)
+        if upcoming is not None and upcoming <= now:  # the store is updated just after submission
+            upcoming = job.trigger.get_next_fire_time(upcoming, now)
+        return f" Следующий запуск: {format_time(upcoming)}."
 
     def __call__(self, event: JobEvent) -> None:
         if event.job_id != JOB_ID:
@@ -751,7 +793,9 @@ class _Reporter:
                 text = "Запуск мониторинга завершён."
             text += self._next()
         elif code == EVENT_JOB_ERROR:
-            text = f"Запуск мониторинга завершился с ошибкой: {event.exception!r}." + self._next()
+            exc = event.exception
+            reason = str(exc) if isinstance(exc, JobFailed) else f"{type(exc).__name__}: {exc}"
+            text = f"Запуск мониторинга завершился с ошибкой: {reason}." + self._next()
         elif code == EVENT_JOB_MISSED:
             text = (
                 f"Запуск на {format_time(event.scheduled_run_time)} пропущен: "
@@ -826,36 +870,49 @@ def serve(
     (if any) is waited for (``shutdown(wait=True)``). A second signal exits at once with code 1.
     Raises :class:`AlreadyRunning` if another scheduler serves the same database.
     """
-    url = url or database_url()
+    url = _url(url)
     stop = stop_event or threading.Event()
     _STOP.clear()
-    with run_guard(url, SCHEDULER_LOCK):
-        notify(f"Планировщик мониторинга запущен (база: {_safe_url(url)}).")
-        scheduler = start_scheduler(url, notify=notify, **overrides)
-        previous: dict[int, Any] = {}
 
-        def on_signal(signum, _frame):
-            if stop.is_set():
-                notify("Повторный сигнал: выход без ожидания завершения запуска.")
+    def say(message: str) -> None:
+        try:
+            notify(message)
+        except Exception:  # noqa: BLE001 - e.g. a reentrant print from the signal handler
+            pass
+
+    def on_signal(signum, _frame):
+        if stop.is_set():
+            say("Повторный сигнал: выход без ожидания завершения запуска.")
+            try:
+                sys.stdout.flush()
+            finally:
                 os._exit(1)
-            notify(f"Получен сигнал {signal.Signals(signum).name}: планировщик останавливается.")
-            _STOP.set()
-            stop.set()
+        say(f"Получен сигнал {signal.Signals(signum).name}: планировщик останавливается.")
+        _STOP.set()
+        stop.set()
 
+    with run_guard(url, SCHEDULER_LOCK):
+        previous: dict[int, Any] = {}
         if threading.current_thread() is threading.main_thread():
+            # installed before the scheduler starts: no window where SIGTERM kills the process
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, on_signal)
         try:
-            notify("Для остановки нажмите Ctrl+C или пошлите SIGTERM.")
-            # Wake the scheduler now and then so that changes made to the job store by another
-            # process (`sveden schedule --cron ... --list`) are picked up without a restart.
-            while not stop.wait(poll_interval):
-                scheduler.wakeup()
+            notify(f"Планировщик мониторинга запущен (база: {_safe_url(url)}).")
+            scheduler = start_scheduler(url, notify=notify, **overrides)
+            try:
+                notify("Для остановки нажмите Ctrl+C или пошлите SIGTERM.")
+                # Wake the scheduler now and then so that changes made to the job store by
+                # another process (`sveden schedule --cron ... --list`) are picked up without a
+                # restart (and a suspended/adjusted clock does not delay a run).
+                while not stop.wait(poll_interval):
+                    scheduler.wakeup()
+            finally:
+                _STOP.set()
+                if runs_in_progress():
+                    notify("Ожидаю завершения текущего запуска мониторинга…")
+                scheduler.shutdown(wait=True)
         finally:
-            _STOP.set()
-            if runs_in_progress():
-                notify("Ожидаю завершения текущего запуска мониторинга…")
-            scheduler.shutdown(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             _STOP.clear()

@@ -48,12 +48,18 @@ def _print_jobs(url: str) -> None:
         )
 
 
+def _drop_job_failed(record: logging.LogRecord) -> bool:
+    return not (record.exc_info and isinstance(record.exc_info[1], sched.JobFailed))
+
+
 def _quiet_apscheduler_warnings() -> None:
     # Missed and max-instance runs are reported in Russian by the scheduler's listener; keep
     # APScheduler's own English warnings out unless logging was configured otherwise.
     logger = logging.getLogger("apscheduler")
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.ERROR)
+    # a non-zero exit code of the job is reported by the listener; no traceback for it
+    logging.getLogger("apscheduler.executors.default").addFilter(_drop_job_failed)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -97,7 +103,7 @@ def schedule(
         return
     if list_ and run_now:
         raise typer.BadParameter("--list и --run-now нельзя указывать вместе.")
-    url = database_url or sched.database_url()
+    url = sched.normalize_url(database_url) if database_url else sched.database_url()
     overrides = dict(
         cron=cron, timezone=timezone, misfire_grace=misfire_grace, reports=reports, target=target
     )
@@ -146,6 +152,9 @@ def _run_now(url: str, *, target: Optional[str], reports: Optional[bool]) -> int
     except KeyboardInterrupt:
         typer.echo("Запуск прерван.", err=True)
         return 130
+    except sched.JobFailed as exc:
+        typer.echo(f"Запуск мониторинга завершился с ошибкой: {exc}.", err=True)
+        return 1
     except Exception as exc:  # noqa: BLE001 - report any failure of the job, with traceback
         traceback.print_exc(file=sys.stderr)
         typer.echo(f"Запуск мониторинга завершился с ошибкой: {exc}", err=True)

@@ -267,8 +267,29 @@ def scheduled_run(reports: bool = False, reports_dir: str | None = None, extra_a
     """
     month = current_month()
     base = [sys.executable, "-m", "sveden.cli"]
-    code = subprocess.call([*base, "crawl", "--month", month, "--resume-or-start", *(extra_args or [])], env=os.environ.copy())
+    code = _child([*base, "crawl", "--month", month, "--resume-or-start", *(extra_args or [])])
     if code == 0 and reports:
         out = reports_dir or os.environ.get("SVEDEN_REPORTS_DIR") or os.path.join(os.getcwd(), "reports-out", month)
-        code = subprocess.call([*base, "report", "--month", month, "--format", "html", "-o", out], env=os.environ.copy())
+        code = _child([*base, "report", "--month", month, "-o", out])
     return code
+
+
+def _child(args: list[str]) -> int:
+    """Run a step; when the scheduler is asked to stop, stop the step too (it resumes next time)."""
+    import time
+
+    import scheduler
+
+    proc = subprocess.Popen(args, env=os.environ.copy())
+    while True:
+        try:
+            return proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            if scheduler.stop_requested():
+                proc.terminate()  # Scrapy shuts down gracefully on SIGTERM; the run is resumable
+                try:
+                    return proc.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    return proc.wait()
+            time.sleep(0)

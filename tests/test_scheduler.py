@@ -86,6 +86,17 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM (a graceful stop) if the test process dies, so a killed test
+    # run never leaves a scheduler behind
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort on other systems
+        pass
+
+
 def cli_process(*args: str, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "sveden.cli_schedule", *args],
@@ -94,11 +105,12 @@ def cli_process(*args: str, env: dict[str, str]) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
 
 
-def daily_at(moment: datetime) -> str:
-    return f"hour={moment.hour} minute={moment.minute}"
+def hourly_at(moment: datetime) -> str:
+    return f"minute={moment.minute}"
 
 
 # --------------------------------------------------------------------------- parsing/settings
@@ -130,7 +142,7 @@ def test_settings_precedence_explicit_env_stored_default(url):
     assert sched.describe_trigger(default.trigger) == "«day=1 hour=2 minute=0» (Europe/Moscow)"
     assert (default.target, default.reports, default.misfire_grace_time) == (
         sched.DEFAULT_TARGET,
-        True,
+        False,
         6 * 3600,
     )
 
@@ -215,21 +227,27 @@ def _leave_missed_job(url: str, settings: sched.JobSettings, missed_at: datetime
     down.shutdown(wait=True)
 
 
-def _daily_settings(grace: int) -> tuple[sched.JobSettings, datetime]:
-    # a daily run 30 minutes ago; the store still points three days back, so four periods
-    # (3, 2, 1 days and 30 minutes ago) were missed while the scheduler was down
+def _hourly_settings(grace: int) -> tuple[sched.JobSettings, datetime]:
+    # an hourly run was due 30 minutes ago; the store still points three hours further back, so
+    # four periods (3.5, 2.5, 1.5 h and 30 min ago) were missed while the scheduler was down
     last = (datetime.now(timezone.utc) - timedelta(minutes=30)).replace(second=0, microsecond=0)
     settings = sched.JobSettings(
-        trigger=sched.parse_schedule(daily_at(last), "UTC"),
+        trigger=sched.parse_schedule(hourly_at(last), "UTC"),
         target=f"{MOD}:record",
         reports=False,
         misfire_grace_time=grace,
     )
-    return settings, last - timedelta(days=3)
+    return settings, last - timedelta(hours=3)
+
+
+def _next_run_is_the_coming_period(url: str) -> None:
+    left = sched.stored_job(url).next_run_time - datetime.now(timezone.utc)
+    assert timedelta(0) < left <= timedelta(minutes=31)
 
 
 def test_missed_runs_within_grace_run_once(url, marker):
-    settings, long_ago = _daily_settings(grace=6 * 3600)
+    # all four missed periods are within the grace time: without coalescing, four runs
+    settings, long_ago = _hourly_settings(grace=6 * 3600)
     _leave_missed_job(url, settings, long_ago)
     assert sched.stored_job(url).next_run_time == long_ago
 
@@ -245,12 +263,12 @@ def test_missed_runs_within_grace_run_once(url, marker):
         scheduler.shutdown(wait=True)  # any further (uncoalesced) run would complete here
     assert lines(marker) == ["record reports=False"]
     assert any("пропущен, пока планировщик не работал" in m for m in messages)
-    next_run = sched.stored_job(url).next_run_time
-    assert timedelta(hours=23) < next_run - datetime.now(timezone.utc) < timedelta(days=1)
+    assert not any("опоздание больше допуска" in m for m in messages)
+    _next_run_is_the_coming_period(url)
 
 
 def test_missed_run_beyond_grace_is_skipped(url, marker):
-    settings, long_ago = _daily_settings(grace=10 * 60)
+    settings, long_ago = _hourly_settings(grace=10 * 60)
     _leave_missed_job(url, settings, long_ago)
 
     messages: list[str] = []
@@ -262,8 +280,7 @@ def test_missed_run_beyond_grace_is_skipped(url, marker):
         scheduler.shutdown(wait=True)
     assert lines(marker) == []
     assert sum("опоздание больше допуска" in m for m in messages) == 1  # coalesced: one miss
-    next_run = sched.stored_job(url).next_run_time
-    assert timedelta(hours=23) < next_run - datetime.now(timezone.utc) < timedelta(days=1)
+    _next_run_is_the_coming_period(url)
 
 
 # --------------------------------------------------------------------------- no overlap
@@ -365,9 +382,12 @@ def test_signal_stops_the_scheduler_gracefully(url, marker, tmp_path, signum):
         wait_for(lambda: lines(marker) or proc.poll() is not None, "a run to start")
         assert proc.poll() is None, proc.communicate()
         if signum == signal.SIGTERM:
-            # one scheduler per database: a second one is refused
+            # one scheduler per database: a second one is refused (were it not, the pre-set
+            # stop event makes it return at once instead of hanging the test)
+            stop_at_once = threading.Event()
+            stop_at_once.set()
             with pytest.raises(sched.AlreadyRunning, match="Планировщик уже запущен"):
-                sched.serve(url, notify=lambda _m: None, stop_event=threading.Event())
+                sched.serve(url, notify=lambda _m: None, stop_event=stop_at_once)
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=DEADLINE)
     finally:
@@ -376,6 +396,7 @@ def test_signal_stops_the_scheduler_gracefully(url, marker, tmp_path, signum):
             proc.communicate()
     assert proc.returncode == 0, (out, err)
     assert "Получен сигнал" in out and "Планировщик остановлен." in out
+    assert "Ожидаю завершения текущего запуска" in out
     assert "следующий запуск" in out
     events = lines(marker)
     # the running job saw the stop request, finished cleanly and nothing started afterwards
@@ -418,6 +439,13 @@ def test_cli_run_now_passes_reports(url, marker):
     assert "Запуск мониторинга завершён." in result.output
     assert lines(marker) == ["record reports=True"]
 
+    failed = CliRunner().invoke(
+        cli_schedule.app, ["--run-now", "--target", f"{MOD}:failing", "--database-url", url]
+    )
+    assert failed.exit_code == 1 and "вернула код 3" in failed.output
+    with pytest.raises(sched.JobFailed):
+        sched.run_now(url, target=f"{MOD}:failing")
+
     missing = CliRunner().invoke(
         cli_schedule.app, ["--run-now", "--target", "no.such.module:run", "--database-url", url]
     )
@@ -459,6 +487,10 @@ def _mark(text: str) -> None:
 
 def record(reports: bool) -> None:
     _mark(f"record reports={reports}")
+
+
+def failing(reports: bool) -> int:
+    return 3  # like sveden.monitoring.scheduled_run when the crawl fails
 
 
 def slow_job(reports: bool) -> str:
