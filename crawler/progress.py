@@ -44,11 +44,17 @@ class Progress:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
+    active = True
+
     def spider_opened(self, spider):
-        if self.bar:
+        # The bus.gov.ru spider shares the process (and the settings) but not the count of sites.
+        self.active = spider.name.startswith("sveden")
+        if self.bar and self.active:
             self.bar.start()
 
     def spider_closed(self, spider):
+        if not self.active:
+            return
         if self.bar:
             self.bar.stop()
         self.report(final=True)
@@ -57,7 +63,7 @@ class Progress:
         self.pages += 1
 
     def item_scraped(self, item, response, spider):
-        if item.get("kind") == "busgov":
+        if not self.active or item.get("kind") == "busgov":
             return
         self.done += 1
         outcome = item.get("outcome", "ok")
@@ -66,7 +72,7 @@ class Progress:
             self.errors += 1
         if self.bar:
             self.bar.update(self.task, completed=self.done, info=f"стр. {self.pages} · не проверено {self.errors} · {self.rate():.1f} орг/мин")
-        elif self.done % self.every == 0 or self.done == self.total:
+        elif self.done % self.every == 0 and self.done < self.total:
             self.report()
 
     def rate(self) -> float:
