@@ -233,6 +233,19 @@ def test_check_round_trip(maker: sessionmaker[Session]) -> None:
         assert len(fails) == saved["counts"]["fail"]
 
 
+def test_evaluate_output_round_trip_and_indicator_columns(maker: sessionmaker[Session]) -> None:
+    check = evaluate(_artifact())
+    saved = copy.deepcopy(check)
+    assert check["scores"] is not None and check["feedback"] is not None
+    with maker() as s:
+        run = repository.start_run(s, "check", None, check["rules_version"])
+        c = repository.save_check(s, run.id, None, check, _artifact())
+        s.commit()
+        assert repository.load_check_json(s, c.id) == saved
+        assert c.p1_1_site == saved["scores"]["p1_1_site"]
+        assert c.p1_2 == saved["scores"]["p1_2"]
+
+
 def test_check_round_trip_keeps_odd_timestamps_and_unreachable(maker: sessionmaker[Session]) -> None:
     check = evaluate({"url": "http://down.ru", "outcome": {"status": "unreachable", "message": "DNS"}})
     check["checked_at"] = "2025-09-01T10:00:00.123+03:00"  # does not round-trip through UTC
