@@ -20,10 +20,11 @@ class StoreCheckPipeline:
     duplicating results (``sveden crawl --resume`` skips organizations already stored).
     """
 
-    def __init__(self, db_url: str, run_id: int, org_types: dict[str, str]):
+    def __init__(self, db_url: str, run_id: int, org_types: dict[str, str], agency_ids: dict[str, int] | None = None):
         self.db_url = db_url
         self.run_id = run_id
         self.org_types = org_types
+        self.agency_ids = agency_ids or {}
         self.session_factory = None
 
     @classmethod
@@ -31,7 +32,8 @@ class StoreCheckPipeline:
         run_id = crawler.settings.getint("SVEDEN_RUN_ID")
         if not run_id:
             raise NotConfigured("SVEDEN_RUN_ID is not set")
-        return cls(crawler.settings.get("SVEDEN_DATABASE_URL"), run_id, crawler.settings.getdict("SVEDEN_ORG_TYPES"))
+        settings = crawler.settings
+        return cls(settings.get("SVEDEN_DATABASE_URL"), run_id, settings.getdict("SVEDEN_ORG_TYPES"), settings.getdict("SVEDEN_ORG_AGENCY_IDS"))
 
     def open_spider(self, spider=None):
         from storage import db
@@ -57,7 +59,18 @@ class StoreCheckPipeline:
             return item
         org_id = data.get("org_id")
         result = evaluate(data, self.org_types.get(org_id) or data.get("org_type"))
+        link_busgov_card(result, self.agency_ids.get(org_id))
         with self.session_factory() as session, session.begin():
             repository.save_check(session, self.run_id, org_id, result, data)
         # Keep only a summary in the item: the engine and the stats need no megabyte artifact.
         return {"org_id": org_id, "outcome": result["outcome"], "counts": result["counts"]}
+
+
+def link_busgov_card(result: dict, registry_agency_id: int | None) -> None:
+    """Does the site's bus.gov.ru link point at the organization's own card (the registry's id)?"""
+    bus = (result.get("feedback") or {}).get("bus_gov")
+    if bus is None:
+        return
+    bus["registry_agency_id"] = registry_agency_id
+    found = {int(a) for a in (bus.get("agency_ids") or ([bus["agency_id"]] if bus.get("agency_id") else []))}
+    bus["matches_registry"] = None if not registry_agency_id or not found else int(registry_agency_id) in found

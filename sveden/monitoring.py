@@ -87,6 +87,7 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
 def worker_settings(run_id: int, db_url: str, total: int, org_types: dict[str, str], overrides: dict[str, Any]):
     from crawler.runner import project_settings
 
+    agency_ids = _agency_ids(db_url)
     return project_settings(
         {
             "ITEM_PIPELINES": {"crawler.pipelines.StoreCheckPipeline": 300},
@@ -94,6 +95,7 @@ def worker_settings(run_id: int, db_url: str, total: int, org_types: dict[str, s
             "SVEDEN_RUN_ID": run_id,
             "SVEDEN_DATABASE_URL": db_url,
             "SVEDEN_ORG_TYPES": org_types,
+            "SVEDEN_ORG_AGENCY_IDS": agency_ids,
             "SVEDEN_PROGRESS_TOTAL": total,
             "LOG_LEVEL": "WARNING",
             **overrides,
@@ -165,6 +167,19 @@ def wait_for_run(db_url: str, run_id: int, total: int, timeout: float) -> int:
             if done >= total or time.monotonic() >= deadline:
                 return done
             time.sleep(1.0)
+    finally:
+        session_factory.kw["bind"].dispose()
+
+
+def _agency_ids(db_url: str) -> dict[str, int]:
+    from storage import db
+    from storage.models import Organization
+
+    session_factory = db.open_database(db_url)
+    try:
+        with session_factory() as session:
+            q = select(Organization.id, Organization.busgov_agency_id).where(Organization.busgov_agency_id.is_not(None))
+            return dict(session.execute(q).tuples().all())
     finally:
         session_factory.kw["bind"].dispose()
 
