@@ -35,7 +35,8 @@ def resolve_org_type(artifact: dict[str, Any], given: str | None) -> tuple[OrgTy
 
 
 def _unchecked(rule, org_type: OrgType, reason: str) -> ItemResult:
-    status = Status.not_applicable if not rule.applies(org_type) else Status.error
+    # Repealed and superseded items are never judged, checked site or not.
+    status = Status.not_applicable if not rule.applies(org_type) or rule.repealed or rule.superseded_by else Status.error
     return ItemResult(rule.section, rule.parent, rule.itemprop, rule.code, status, "", reason)
 
 

@@ -181,6 +181,10 @@ def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
             status, message = _value_verdict(rule, nodes, site)
         return _result(rule, status, message, nodes[0].page_url)
     # Absent here: say why as precisely as the artifacts allow.
+    parent_rule = catalogue.rule_for(rule.section, "", rule.parent) if rule.parent else None
+    if parent_rule and parent_rule.optional and not view.nodes(rule.parent) and not _legacy(parent_rule, view):
+        # No branch, no branch head: a same-named element elsewhere (a footer's schema.org email) is no defect.
+        return _result(rule, Status.not_applicable, f"нет элемента с {attr(rule.parent)} (публикуется при наличии)", view.url)
     orphans = _orphans(rule, view) if rule.parent else []
     if orphans:
         return _result(rule, Status.fail, f"элемент с {attr(rule.itemprop)} найден вне родительского элемента с {attr(rule.parent)}", orphans[0].page_url)
@@ -193,8 +197,6 @@ def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
     if elsewhere:
         slug, url = elsewhere
         return _result(rule, Status.fail, f"найдено только в подразделе «{_section_title(slug)}», а должно быть в «{_section_title(rule.section)}»", url)
-    if rule.parent and not view.nodes(rule.parent) and catalogue.rule_for(rule.section, "", rule.parent).optional:
-        return _result(rule, Status.not_applicable, f"нет элемента с {attr(rule.parent)} (публикуется при наличии)", view.url)
     if rule.optional:
         return _result(rule, Status.not_applicable, "не размещено (сведения публикуются при наличии)", view.url)
     if not view.pages:

@@ -145,7 +145,9 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> di
     if not rule.applies(spec.org_type):
         return res("not_applicable", "type")
     if spec.outcome not in JUDGED:
-        return res("error", "site not checked", exact=not rule.repealed)
+        if rule.repealed or rule.superseded_by:  # never judged, checked site or not (docs/architecture.md)
+            return res("not_applicable", "site not checked; repealed or superseded")
+        return res("error", "site not checked")
     if rule.repealed:
         return res("not_applicable", "repealed")
     sec = content.sections[rule.section]
@@ -180,6 +182,12 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> di
         parent_rule = catalogue.rule_for(rule.section, "", rule.parent)
         parent_absent_optional = parent_rule.optional and not here.get(rule.parent)
         pkey = _legacy_key(rule.parent)
+        legacy_parent = any(n.prop != rule.parent for n in here.by_lkey.get(pkey, [])) or any(
+            "obrnadzor" in t.lower() and _legacy_key(t.rstrip("/").rsplit("/", 1)[-1]) == pkey for t in itemtypes
+        )
+        if parent_absent_optional and not legacy_parent:
+            # docs/architecture.md: no branch, no branch head — its children are not applicable.
+            return res("not_applicable", "optional parent absent")
         same = here.get(rule.itemprop)
         stray = [n for n in same if not n.parents]
         if stray:
