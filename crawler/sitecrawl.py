@@ -47,15 +47,18 @@ def link_itemprops() -> frozenset[str]:
 
 
 class SiteCrawl:
-    def __init__(self, target: Target, engine, settings):
+    def __init__(self, target: Target, engine=None, settings=None):
         self.target = target
         self.engine = engine
-        self.page_budget = settings.getint("SVEDEN_PAGE_BUDGET")
-        self.probe_budget = settings.getint("SVEDEN_PROBE_BUDGET")
-        self.addref_limit = settings.getint("SVEDEN_ADDREF_LIMIT")
-        self.feedback_limit = settings.getint("SVEDEN_FEEDBACK_PAGES")
-        self.probe_offsite = settings.getbool("SVEDEN_PROBE_OFFSITE", True)
-        self.sem = asyncio.Semaphore(settings.getint("SVEDEN_SITE_CONCURRENCY"))
+        if settings is not None:
+            self.page_budget = settings.getint("SVEDEN_PAGE_BUDGET")
+            self.probe_budget = settings.getint("SVEDEN_PROBE_BUDGET")
+            self.addref_limit = settings.getint("SVEDEN_ADDREF_LIMIT")
+            self.feedback_limit = settings.getint("SVEDEN_FEEDBACK_PAGES")
+            self.probe_offsite = settings.getbool("SVEDEN_PROBE_OFFSITE", True)
+            self.sem = asyncio.Semaphore(settings.getint("SVEDEN_SITE_CONCURRENCY"))
+        self.index: dict[str, str] | None = None
+        self.unprobed = 0
         self.pages: list[dict[str, Any]] = []
         self.page_index: dict[str, int] = {}
         self.probes: dict[str, dict[str, Any]] = {}
@@ -74,7 +77,8 @@ class SiteCrawl:
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
         page: dict[str, Any] = {"url": url, "final_url": response.url, "status": response.status, "role": role, "section": section}
         self.bytes += len(response.body)
-        if 200 <= response.status < 300 and ctype.split(";")[0].strip().lower() in HTML_TYPES or isinstance(response, TextResponse) and 200 <= response.status < 300:
+        is_html = isinstance(response, TextResponse) or ctype.split(";")[0].strip().lower() in HTML_TYPES
+        if 200 <= response.status < 300 and is_html:
             page.update(extract_page(url, response.url, response.body, ctype or None))
             head = response.body[:20000].decode("utf-8", "ignore") if len(page.get("links", [])) < 5 else ""
             verdict = classify_status(response.status, head)
@@ -218,14 +222,14 @@ class SiteCrawl:
             "org_id": self.target.org_id,
             "org_type": self.target.org_type,
             "outcome": {"status": status, "message": message, "http_status": http_status},
-            "index": getattr(self, "index", None),
+            "index": self.index,
             "sections": self.sections,
             "pages": self.pages,
             "probes": self.probes,
             "stats": {
                 "pages": sum(1 for p in self.pages if p.get("status")),
                 "probes": len(self.probes),
-                "unprobed_links": getattr(self, "unprobed", 0),
+                "unprobed_links": self.unprobed,
                 "skipped_pages": self.skipped_pages,
                 "bytes": self.bytes,
                 "seconds": round(time.monotonic() - self.started, 3),
@@ -238,7 +242,4 @@ def failed_site(target: Target, exc: BaseException | None, kind: str | None = No
     """The artifact of a site whose home page could not be fetched at all."""
     if exc is not None:
         kind, message = classify_exception(exc)
-    crawl = SiteCrawl.__new__(SiteCrawl)
-    crawl.target, crawl.pages, crawl.probes, crawl.sections = target, [], {}, {}
-    crawl.started, crawl.bytes, crawl.skipped_pages = time.monotonic(), 0, 0
-    return crawl.finish(kind or "unreachable", message, None)
+    return SiteCrawl(target).finish(kind or "unreachable", message, None)
