@@ -7,8 +7,11 @@ BOT_NAME = "sveden"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# Honest identification with a contact page (school administrators do look at their logs).
-SVEDEN_CONTACT_URL = "https://github.com/sveden-project/sveden#contact"
+import os
+
+# Honest identification with a contact page (school administrators do look at their logs):
+# the operating centre sets its own page in SVEDEN_CONTACT_URL.
+SVEDEN_CONTACT_URL = os.environ.get("SVEDEN_CONTACT_URL", "https://github.com/sveden-project/sveden#contact")
 USER_AGENT = f"sveden/0.1 (+{SVEDEN_CONTACT_URL}; compliance checker of /sveden/ sections)"
 
 ROBOTSTXT_OBEY = True
