@@ -52,7 +52,7 @@ def bar_chart(
     max_value: float = 100,
     unit: str = "\u00a0%",
     width: int = 720,
-    label_width: int = 300,
+    label_width: int = 360,
     bar_height: int = 18,
     digits: int = 1,
     color: str = PALETTE[0],
@@ -65,7 +65,8 @@ def bar_chart(
     body = []
     for i, (label, value) in enumerate(data):
         y = top + i * (bar_height + gap)
-        text = label if len(label) <= 48 else label[:47] + "…"
+        limit = max(8, int((label_width - 12) / 6.6))  # characters that fit at 12 px
+        text = label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
         body.append(
             f'<text x="{label_width - 8}" y="{y + bar_height * 0.72:.1f}" text-anchor="end"><title>{escape(label)}</title>{escape(text)}</text>'
         )
@@ -95,6 +96,8 @@ def histogram(
     left, right, top, bottom = 48, 12, 16, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     y_max = _nice_max(max((n for _, n in bins), default=0))
+    if y_max < 20 and y_max % 4:  # counts: whole numbers on the four grid lines
+        y_max = -(-y_max // 4) * 4
     body = [f'<text x="{left}" y="11" fill="#555">{escape(y_label)}</text>']
     for k in range(5):
         v = y_max * k / 4
@@ -134,7 +137,7 @@ def line_chart(
     """Lines over categories (months); a None value breaks the line. A legend is drawn below."""
     fmt = value_format or (lambda v: _num(v, 1) + unit)
     legend_rows = (len(series) + 1) // 2
-    left, right, top, bottom = 48, 24, 14, 34 + 18 * legend_rows
+    left, right, top, bottom = 60, 44, 14, 34 + 18 * legend_rows
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = y_max if y_max is not None else _nice_max(max((v for _, vs in series for v in vs if v is not None), default=1))
     body = []

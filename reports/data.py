@@ -146,8 +146,10 @@ class Dataset:
         return total
 
 
-def _ru_key(text: str) -> tuple[str, str]:
-    return (text.casefold().replace("ё", "е"), text)
+def _ru_key(text: str) -> tuple[Any, ...]:
+    """Alphabetical (ё as е, case-insensitive), numbers by value: «район № 2» before «район № 10»."""
+    parts = re.split(r"(\d+)", text.casefold().replace("ё", "е"))
+    return (tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p), text)
 
 
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:

@@ -55,7 +55,7 @@ def delta_html(now: float | None, before: float | None, digits: int = 1, better:
         return Markup('<span class="delta same" title="без изменений">= 0</span>')
     good = (diff > 0) == (better == "up")
     arrow = "▲" if diff > 0 else "▼"
-    cls = "good" if good else "bad"
+    cls = "d-good" if good else "d-bad"
     return Markup('<span class="delta {}" data-delta="{}">{} {}</span>').format(cls, f"{diff:g}", arrow, ru_signed(diff, digits) + unit)
 
 
@@ -110,7 +110,11 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from reports.summary import month_short, month_title  # noqa: PLC0415 - summary imports this module's helpers
+
     env.filters.update(
+        month_short=month_short,
+        month_title=month_title,
         num=ru_number,
         pct=ru_percent,
         dt=ru_datetime,
@@ -123,5 +127,5 @@ def environment() -> Environment:
         delta=delta_html,
         href=safe_href,
     )
-    env.globals.update(OUTCOMES=OUTCOMES, ruleset=catalogue.RULESET)
+    env.globals.update(OUTCOMES=OUTCOMES, ruleset=catalogue.RULESET, delta=delta_html)
     return env

@@ -170,8 +170,10 @@ def trend(ds: Dataset) -> Trend:
         # An earlier month counts the organizations it has results for (the registry changes).
         ids = ds.scope if month == ds.month else [o for o in ds.scope if o in checks]
         region[month] = indicators(ids, checks)
-        for muni in ds.municipalities:
-            mids = [o for o in ids if ds.orgs[o].municipality == muni]
+        grouped: dict[str, list[str]] = {m: [] for m in ds.municipalities}
+        for o in ids:
+            grouped[ds.orgs[o].municipality].append(o)
+        for muni, mids in grouped.items():
             by_muni[muni][month] = indicators(mids, checks)
     versions = {r.rules_version for runs in [*ds.history_runs.values(), ds.runs] for r in runs if r.rules_version}
     return Trend(months, region, by_muni, rules_changed=len(versions) > 1)

@@ -1,0 +1,178 @@
+"""``sveden report``: the month's reports as one static folder, ready to publish and to open offline.
+
+    DIR/index.html                    regional report
+    DIR/departments/<slug>.html|pdf   one per municipality (МОУО)
+    DIR/schools/<org id>.html|pdf     one per organization with a result in the month
+    DIR/export/sveden-YYYY-MM.xlsx    «Сводка», «Организации × подразделы», «Нарушения», «Параметры»
+    DIR/export/*.csv, sveden-YYYY-MM.json   the same tables
+
+Every page is self-contained (inline CSS, inline SVG charts, one small inline script for
+sorting tables, no external resources).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reports import data, exports, monthly, summary
+from reports.assets import org_filename, unique_slugs
+from reports.school import render_html as render_school
+
+FORMATS = ("html", "xlsx", "csv", "json", "pdf")
+DEFAULT_FORMATS = ("html", "xlsx", "csv", "json")
+PARTS = ("regional", "departments", "schools")
+
+
+
+
+@dataclass
+class BuildResult:
+    month: str
+    out_dir: Path
+    regional: Path | None = None
+    departments: list[Path] = field(default_factory=list)
+    schools: list[Path] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    exports: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    organizations: int = 0
+    checked: int = 0
+
+
+def default_parts(municipalities: Sequence[str], org_ids: Sequence[str]) -> tuple[str, ...]:
+    if org_ids:
+        return ("schools",)
+    if municipalities:
+        return ("departments", "schools")
+    return PARTS
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def build_reports(
+    db_url: str | None,
+    out_dir: Path | str,
+    month: str | None = None,
+    municipalities: Sequence[str] = (),
+    org_ids: Sequence[str] = (),
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    parts: Sequence[str] | None = None,
+    generated_at: datetime | None = None,
+) -> BuildResult:
+    """Load the month from the database and write the reports; raises :class:`data.ReportError`."""
+    from storage import db  # noqa: PLC0415
+
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise data.ReportError(f"неизвестный формат: {', '.join(unknown)}; есть: {', '.join(FORMATS)}")
+    formats = tuple(dict.fromkeys(formats))
+    parts = tuple(parts) if parts is not None else default_parts(municipalities, org_ids)
+    out = Path(out_dir)
+    generated_at = generated_at or datetime.now(UTC)
+    if "pdf" in formats:
+        from reports import pdf  # noqa: PLC0415
+
+        try:
+            pdf.check_available()
+        except pdf.PdfUnavailable as exc:
+            raise data.ReportError(str(exc)) from None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise data.ReportError(f"не удалось создать каталог {out}: {exc.strerror or exc}") from None
+
+    session_factory = db.open_database(db_url)
+    try:
+        with session_factory() as session:
+            return _build(session, out, month, municipalities, org_ids, formats, parts, generated_at)
+    except OSError as exc:
+        raise data.ReportError(f"не удалось записать отчёт в {out}: {exc.strerror or exc}") from None
+    finally:
+        session_factory.kw["bind"].dispose()
+
+
+def _build(session, out: Path, month, municipalities, org_ids, formats, parts, generated_at) -> BuildResult:  # noqa: ANN001
+    t0 = time.perf_counter()
+    ds = data.load_dataset(session, month, municipalities, org_ids)
+    trend = summary.trend(ds)
+    result = BuildResult(ds.month, out, organizations=len(ds.scope), checked=trend.region[ds.month].checked)
+    result.timings["load"] = time.perf_counter() - t0
+
+    slugs = unique_slugs(sorted({o.municipality for o in ds.orgs.values()}))
+    files = {o: org_filename(o) for o in ds.scope}
+    html = "html" in formats
+    links = monthly.Links(regional="regional" in parts and html, departments="departments" in parts and html, schools="schools" in parts and html)
+    no_links = monthly.Links(False, False, False)
+    pdf_jobs: list[tuple[str, Path]] = []
+
+    if "regional" in parts and html:
+        t = time.perf_counter()
+        result.regional = _write(out / "index.html", monthly.render_regional(ds, trend, files, slugs, links, generated_at))
+        result.timings["regional"] = time.perf_counter() - t
+
+    if "departments" in parts and ("html" in formats or "pdf" in formats):
+        t = time.perf_counter()
+        changes = data.item_changes(session, ds)
+        for muni in ds.municipalities:
+            name = slugs[muni]
+            if html:
+                result.departments.append(_write(out / "departments" / f"{name}.html", monthly.render_department(ds, trend, muni, changes, files, links, generated_at)))
+            if "pdf" in formats:
+                pdf_jobs.append((monthly.render_department(ds, trend, muni, changes, files, no_links, generated_at, interactive=False), out / "departments" / f"{name}.pdf"))
+        result.timings["departments"] = time.perf_counter() - t
+
+    if "schools" in parts and ("html" in formats or "pdf" in formats):
+        t = time.perf_counter()
+        school_pdfs = _schools(session, ds, out, files, slugs, formats, links, result)
+        if "pdf" in formats:
+            from reports import pdf  # noqa: PLC0415
+
+            result.pdfs += pdf.write_many(itertools.chain(pdf_jobs, school_pdfs))
+            pdf_jobs = []
+        else:
+            for _ in school_pdfs:
+                pass
+        result.timings["schools"] = time.perf_counter() - t
+    if pdf_jobs:
+        from reports import pdf  # noqa: PLC0415
+
+        result.pdfs += pdf.write_many(pdf_jobs)
+
+    wanted = [f for f in formats if f in ("xlsx", "csv", "json")]
+    if wanted:
+        t = time.perf_counter()
+        result.exports = exports.write_exports(session, ds, trend, out, wanted, generated_at)
+        result.timings["exports"] = time.perf_counter() - t
+    result.timings["total"] = time.perf_counter() - t0
+    return result
+
+
+def _schools(session, ds: data.Dataset, out: Path, files: dict[str, str], slugs: dict[str, str], formats, links: monthly.Links,  # noqa: ANN001
+             result: BuildResult) -> Iterator[tuple[str, Path]]:
+    """Write the school pages (HTML); yields the (page, path) of each PDF to make, one at a time."""
+    from storage import repository  # noqa: PLC0415
+
+    with_result = [o for o in ds.scope if o in ds.current]
+    prev_ids = {ds.previous[o].id: o for o in with_result if o in ds.previous and ds.previous[o].checked}
+    prev_fails = data.previous_fails(session, prev_ids)
+    prev_by_org = {o: prev_fails.get(cid, []) for cid, o in prev_ids.items()}
+    for o in with_result:
+        check = ds.current[o]
+        doc = repository.load_check_json(session, check.id)
+        previous = {"items": [{"rule": code, "status": "fail"} for code in prev_by_org[o]]} if o in prev_by_org else None
+        org = ds.orgs[o]
+        if "html" in formats:
+            href = f"../departments/{slugs[org.municipality]}.html" if links.departments else ""
+            page = render_school(doc, previous, monthly.org_dict(org, href))
+            result.schools.append(_write(out / "schools" / f"{files[o]}.html", page))
+        if "pdf" in formats:
+            yield render_school(doc, previous, monthly.org_dict(org)), out / "schools" / f"{files[o]}.pdf"
