@@ -26,18 +26,8 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawler import busgov
+from crawler.runner import parse_sets
 from crawler.spiders.busgov import BusGovSpider
-
-
-def parse_sets(pairs: list[str]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for pair in pairs:
-        key, _, value = pair.partition("=")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 def build_settings(overrides: dict[str, object]) -> Settings:

@@ -87,7 +87,7 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
 def worker_settings(run_id: int, db_url: str, total: int, org_types: dict[str, str], overrides: dict[str, Any]):
     from crawler.runner import project_settings
 
-    agency_ids = _agency_ids(db_url)
+    _, agency_ids = _registry_maps(db_url)
     return project_settings(
         {
             "ITEM_PIPELINES": {"crawler.pipelines.StoreCheckPipeline": 300},
@@ -133,7 +133,7 @@ def run_worker(
     from crawler.runner import quiet_download_errors
     from crawler.spiders.sveden_redis import SvedenRedisSpider
 
-    org_types = _org_types(db_url)
+    org_types, _ = _registry_maps(db_url)
     settings = worker_settings(run_id, db_url, total, org_types, {**redis_settings(redis_url, run_id, idle_close), **overrides})
     process = CrawlerProcess(settings)
     quiet_download_errors()
@@ -171,29 +171,18 @@ def wait_for_run(db_url: str, run_id: int, total: int, timeout: float) -> int:
         session_factory.kw["bind"].dispose()
 
 
-def _agency_ids(db_url: str) -> dict[str, int]:
+def _registry_maps(db_url: str) -> tuple[dict[str, str], dict[str, int]]:
+    """Organization types and bus.gov.ru agency ids by organization id, in one query."""
     from storage import db
     from storage.models import Organization
 
     session_factory = db.open_database(db_url)
     try:
         with session_factory() as session:
-            q = select(Organization.id, Organization.busgov_agency_id).where(Organization.busgov_agency_id.is_not(None))
-            return dict(session.execute(q).tuples().all())
+            rows = session.execute(select(Organization.id, Organization.org_type, Organization.busgov_agency_id)).tuples().all()
     finally:
         session_factory.kw["bind"].dispose()
-
-
-def _org_types(db_url: str) -> dict[str, str]:
-    from storage import db
-    from storage.models import Organization
-
-    session_factory = db.open_database(db_url)
-    try:
-        with session_factory() as session:
-            return dict(session.execute(select(Organization.id, Organization.org_type)).tuples().all())
-    finally:
-        session_factory.kw["bind"].dispose()
+    return {i: t for i, t, _ in rows}, {i: a for i, _, a in rows if a is not None}
 
 
 def push_targets(redis_url: str, run_id: int, targets: list[dict[str, Any]]) -> None:

@@ -12,29 +12,14 @@ from pathlib import Path
 
 import pytest
 from sitekit import Route, page, serve
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parents[1]
 SVEDEN = [sys.executable, "-m", "sveden.cli"]
 FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "RETRY_TIMES=0", "--set", "SVEDEN_PROBE_OFFSITE=false"]
-PG_ADMIN = os.environ.get("SVEDEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("SVEDEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url():
-    schema = f"sveden_dist_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):

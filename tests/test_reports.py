@@ -675,41 +675,6 @@ def test_regional_report_in_headless_chromium(world, tmp_path):
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh schema on the local PostgreSQL (as tests/test_storage.py), dropped afterwards."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    candidates = [os.environ.get("SVEDEN_TEST_POSTGRES_URL", ""), "postgresql+psycopg://root@127.0.0.1:5432/test",
-                  "postgresql+psycopg://postgres@127.0.0.1:5432/test"]
-    admin, problems = None, []
-    for url in filter(None, candidates):
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            admin = url
-            break
-        except Exception as exc:  # noqa: BLE001 - try the next candidate
-            problems.append(f"{url}: {exc}")
-        finally:
-            engine.dispose()
-    if admin is None:
-        pytest.fail("PostgreSQL at 127.0.0.1:5432 is required (deselect with -m 'not postgres'):\n" + "\n".join(problems))
-    schema = f"sveden_test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{admin}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-
 @pytest.mark.postgres
 def test_same_reports_from_postgresql(world, pg_url, tmp_path):
     """The queries (JSON paths, GROUP BY, the self-join) give the same tables on PostgreSQL."""

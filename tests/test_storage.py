@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import copy
-import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,45 +20,7 @@ from storage.models import Artifact, BusGovResult, Check, ItemResult, Organizati
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = {"organizations", "runs", "checks", "item_results", "artifacts", "busgov_results", "alembic_version"}
-PG_CANDIDATES = [
-    os.environ.get("SVEDEN_TEST_POSTGRES_URL", ""),
-    "postgresql+psycopg://root@127.0.0.1:5432/test",
-    "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-]
-
-
-# --- fixtures ------------------------------------------------------------------------------
-
-
-def _pg_admin_url() -> str:
-    problems = []
-    for url in filter(None, PG_CANDIDATES):
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return url
-        except Exception as exc:  # noqa: BLE001 - try the next candidate
-            problems.append(f"{url}: {exc}")
-        finally:
-            engine.dispose()
-    pytest.fail("PostgreSQL at 127.0.0.1:5432 is required (deselect with -m 'not postgres'):\n" + "\n".join(problems))
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A database URL whose search_path is a fresh schema, dropped afterwards."""
-    admin = _pg_admin_url()
-    schema = f"sveden_test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{admin}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+# --- fixtures (pg_url: tests/conftest.py) ---------------------------------------------------
 
 
 @pytest.fixture

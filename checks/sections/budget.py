@@ -1,6 +1,6 @@
 """«Финансово-хозяйственная деятельность» — order 1493 п.15, MR v9 /sveden/budget."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, link, text
 
 SECTION = Section(
     slug='budget',

@@ -1,6 +1,6 @@
 """«Организация питания в образовательной организации» — order 1493 п.19, MR v9 /sveden/catering."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, text
 
 SECTION = Section(
     slug='catering',

@@ -1,6 +1,6 @@
 """«Основные сведения» — order 1493 п.7, MR v9 /sveden/common."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import OrgType, Section, bind, link, text
 
 SECTION = Section(
     slug='common',

@@ -1,6 +1,6 @@
 """«Документы» — order 1493 п.9, MR v9 /sveden/document."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, link, text
 
 SECTION = Section(
     slug='document',

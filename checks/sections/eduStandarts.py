@@ -1,6 +1,6 @@
 """«Образовательные стандарты и требования» — order 1493 п.6 (абз. последний), п.20, MR v9 /sveden/eduStandarts."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import OrgType, Section, bind, link, text
 
 SECTION = Section(
     slug='eduStandarts',

@@ -1,6 +1,6 @@
 """«Педагогический состав» — order 1493 п.12 (в ред. 1353), MR v9 /sveden/employees."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, text
 
 SECTION = Section(
     slug='employees',

@@ -1,6 +1,6 @@
 """«Стипендии и меры поддержки обучающихся» — order 1493 п.17, MR v9 /sveden/grants."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, text
 
 SECTION = Section(
     slug='grants',

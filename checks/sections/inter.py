@@ -1,6 +1,6 @@
 """«Международное сотрудничество» — order 1493 п.18, MR v9 /sveden/inter."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, text
 
 SECTION = Section(
     slug='inter',

@@ -1,6 +1,6 @@
 """«Руководство» — order 1493 п.11, MR v9 /sveden/managers."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, text
 
 SECTION = Section(
     slug='managers',

@@ -1,6 +1,6 @@
 """«Материально-техническое обеспечение и оснащенность образовательного процесса. Доступная среда» — order 1493 п.13, MR v9 /sveden/objects."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, link, text
 
 SECTION = Section(
     slug='objects',

@@ -1,6 +1,6 @@
 """«Платные образовательные услуги» — order 1493 п.14, MR v9 /sveden/paid_edu."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import OrgType, Section, bind, link, text
 
 SECTION = Section(
     slug='paid_edu',

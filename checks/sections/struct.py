@@ -1,6 +1,6 @@
 """«Структура и органы управления образовательной организацией» — order 1493 п.8, MR v9 /sveden/struct."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, link, text
 
 SECTION = Section(
     slug='struct',

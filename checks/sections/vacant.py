@@ -1,6 +1,6 @@
 """«Вакантные места для приема (перевода) обучающихся» — order 1493 п.16, MR v9 /sveden/vacant."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import Section, bind, text
 
 SECTION = Section(
     slug='vacant',

@@ -176,7 +176,7 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> di
     # Not in its place: say why.
     key = _legacy_key(rule.itemprop)
     legacy = [n for n in here.by_lkey.get(key, []) if n.prop != rule.itemprop]
-    in_other_parents = unknown_parent = False
+    unknown_parent = False
     parent_absent_optional = False
     if rule.parent:
         parent_rule = catalogue.rule_for(rule.section, "", rule.parent)
@@ -197,7 +197,7 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> di
             return res("fail", "outside its parent", exact=not (parent_absent_optional or (footer_only and rule.optional)))
         if any(_legacy_key(p) == pkey for n in same for p, _ in n.parents):
             return res("fail", "inside a parent with a legacy name")
-        in_other_parents = bool(same)
+
         # Inside a parent this subsection does not define (a legacy-named one): is that «outside its
         # parent»? The documented semantics do not say; only not-pass is certain then.
         unknown_parent = any(not any(p in parent_props(rule.section) for p, _ in n.parents) for n in same)
