@@ -31,14 +31,19 @@ def demo(
     except RuntimeError as exc:
         typer.echo(f"Ошибка: {exc}", err=True)
         raise typer.Exit(1) from None
+    import shutil
+    import sys
+
     index = result.reports_dir / "index.html"
     env = "" if os.environ.get("SVEDEN_DATABASE_URL") else f"SVEDEN_DATABASE_URL={result.db_url} "
+    # .venv/bin is usually not on PATH after ./scripts/demo: print a command that works as it is.
+    exe = "sveden" if shutil.which("sveden") == os.path.abspath(sys.argv[0]) else os.path.abspath(sys.argv[0])
     typer.echo("")
     typer.echo(f"Готово. Результаты — в базе {result.db_url}")
     typer.echo(f"Региональный отчёт: {index}")
     typer.echo(f"Посмотреть в браузере: python3 -m http.server --directory {result.reports_dir} 8000  →  http://127.0.0.1:8000/")
-    typer.echo(f"Отчёт заново: {env}sveden report --month {result.month} -o {result.reports_dir}")
-    typer.echo(f"Одна организация: {env}sveden report --month {result.month} --org <код> -o отчёт")
+    typer.echo(f"Отчёт заново: {env}{exe} report --month {result.month} -o {result.reports_dir}")
+    typer.echo(f"Одна организация: {env}{exe} report --month {result.month} --org <код> -o отчёт")
 
 
 def recheck(month: Annotated[str, typer.Option("--month", help="Месяц ГГГГ-ММ, чей обход перепроверить")]) -> None:
