@@ -1,8 +1,8 @@
 """bus.gov.ru (ГМУ): parsing of the JSON endpoints its public front end uses. No Scrapy here.
 
 bus.gov.ru has no documented API. The pages ``/info-card/<agencyId>`` and ``/agency/<agencyId>``
-are rendered by JavaScript from JSON endpoints (``/work/shared/spec/README.md``, section
-«bus.gov.ru, as its public front end uses it»). Those endpoints may change without notice, so
+are rendered by JavaScript from JSON endpoints (observed in the site's front end; the project's
+requirement notes describe them). Those endpoints may change without notice, so
 every parser here checks the shape it relies on and raises :class:`ChangedShape` naming the
 missing or mistyped key, instead of guessing. The spider (``crawler/spiders/busgov.py``) turns
 these exceptions into the item statuses:

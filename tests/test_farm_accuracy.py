@@ -25,10 +25,7 @@ SEED = 20251
 # Delays off, generous but bounded timeouts (the farm's «timeout» sites hang for a minute).
 SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "DOWNLOAD_TIMEOUT=6", "CONCURRENT_REQUESTS=128", "CONCURRENT_REQUESTS_PER_DOMAIN=4"]
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not (REPO / "crawler" / "runner.py").exists(), reason="the batch runner (crawler/runner.py) is not there yet"),
-]
+pytestmark = [pytest.mark.slow]
 
 
 def _crawl(farm, tmp: Path) -> dict[str, dict]:

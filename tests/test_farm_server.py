@@ -74,8 +74,7 @@ def test_head_keepalive_gzip_and_documents(farm):
 def test_chunked_php_sites(farm):
     s = next((x for x in farm.sites if x.outcome == "ok" and x.content.features["chunked"] and not x.content.features["cookie_gate"]
               and not x.content.features["redirect_home"]), None)
-    if s is None:
-        pytest.skip("no chunked site in this farm")
+    assert s is not None, "the fixture farm must contain a chunked (PHP-style) site"
     conn = http.client.HTTPConnection(s.host, farm.port, timeout=5)
     conn.request("GET", "/")
     r = conn.getresponse()
