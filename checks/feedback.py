@@ -91,7 +91,12 @@ class _Site:
     """The pages to scan and the lookups the detectors share."""
 
     def __init__(self, site: SiteView):
-        self.host = site.artifact.get("host") or urlsplit(site.artifact.get("url", "")).hostname or ""
+        art = site.artifact
+        home = next((p for p in site.pages if p.get("role") == "home"), {})
+        # The registry's host and the one the home page redirected to (old artifacts: derive them).
+        self.hosts = set(art.get("hosts") or []) | {
+            h for h in (art.get("host"), urlsplit(art.get("url", "")).hostname, urlsplit(home.get("final_url", "")).hostname) if h
+        }
         self.pages = [p for p in site.pages_with_role(*SCANNED_ROLES) if _ok(p)]
         self.by_url: dict[str, dict[str, Any]] = {}
         for p in site.pages:
@@ -99,6 +104,9 @@ class _Site:
                 if u:
                     self.by_url.setdefault(_key(u), p)
         self.probes = site.probes
+
+    def own(self, url: str) -> bool:
+        return any(_same_site(url, h) for h in self.hosts)
 
     def target_broken(self, url: str) -> bool:
         """True when the link's target was fetched or probed and did not answer 2xx."""
@@ -207,7 +215,7 @@ def _faq(page: dict[str, Any], site: _Site) -> Iterator[str]:
     for link in page.get("links", []):
         href = link.get("href", "")
         # The organization's own section: links to FAQs of other sites (ЕГЭ portals) do not count.
-        if not _same_site(href, site.host) or fp.is_document(href) or site.target_broken(href):
+        if not site.own(href) or fp.is_document(href) or site.target_broken(href):
             continue
         text = _link_text(link)
         if text and fp.FAQ.search(text):
@@ -265,7 +273,7 @@ def _opinion(page: dict[str, Any], site: _Site) -> Iterator[str]:
             continue
         if not wants_opinion or fp.is_document(href) or site.target_broken(href):
             continue
-        target = site.target_page(href) if _same_site(href, site.host) else None
+        target = site.target_page(href) if site.own(href) else None
         if target is None:
             yield f"ссылка на анкету «{_short(text)}»: {href}"
         elif target is not page and questionnaire(target):

@@ -27,6 +27,7 @@ from crawler.extract import extract_page, same_site
 from crawler.feedback_links import select_feedback_links
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process crawled the site (distributed runs)
+HEAD_REFUSED = (400, 403, 405, 406, 501)  # servers that answer HEAD wrongly but serve GET
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
 ERROR_PAGE = {"microdata": [], "itemtypes": [], "links": [], "forms": []}
 
@@ -58,6 +59,7 @@ class SiteCrawl:
             self.probe_offsite = settings.getbool("SVEDEN_PROBE_OFFSITE", True)
             self.sem = asyncio.Semaphore(settings.getint("SVEDEN_SITE_CONCURRENCY"))
         self.index: dict[str, str] | None = None
+        self.pending: dict[str, asyncio.Future] = {}
         self.unprobed = 0
         self.pages: list[dict[str, Any]] = []
         self.page_index: dict[str, int] = {}
@@ -90,49 +92,61 @@ class SiteCrawl:
         return page
 
     async def fetch(self, url: str, role: str, section: str = "", response: Response | None = None) -> int:
-        """Fetch an HTML page once per site; returns its index in ``pages``."""
+        """Fetch an HTML page once per site; returns its index in ``pages``.
+
+        Two subsections may link one URL and be crawled at once: the second waits for the
+        first download instead of reading a half-filled page.
+        """
         if url in self.page_index:
+            pending = self.pending.get(url)
+            if pending is not None:
+                await asyncio.shield(pending)
             return self.page_index[url]
         if len(self.pages) >= self.page_budget:
             self.skipped_pages += 1
             return -1
-        self.page_index[url] = len(self.pages)
+        idx = self.page_index[url] = len(self.pages)
         self.pages.append({"url": url, "role": role, "section": section, "status": None, **ERROR_PAGE})
-        idx = self.page_index[url]
-        if response is None:
-            try:
-                response = await self._download(Request(url, dont_filter=True, meta={"sveden_role": role}))
-            except Exception as exc:  # every failure is an outcome, never a crash
-                kind, message = classify_exception(exc)
-                self.pages[idx].update(final_url=url, error_kind=kind, error=message)
-                return idx
-        self.pages[idx] = self.page_from_response(url, response, role, section)
-        final = self.pages[idx].get("final_url", url)
-        self.page_index.setdefault(final, idx)
-        return idx
+        done = self.pending[url] = asyncio.get_running_loop().create_future()
+        try:
+            if response is None:
+                try:
+                    response = await self._download(Request(url, dont_filter=True, meta={"sveden_role": role}))
+                except Exception as exc:  # every failure is an outcome, never a crash
+                    kind, message = classify_exception(exc)
+                    self.pages[idx].update(final_url=url, error_kind=kind, error=message)
+                    return idx
+            self.pages[idx] = self.page_from_response(url, response, role, section)
+            self.page_index.setdefault(self.pages[idx].get("final_url", url), idx)
+            return idx
+        finally:
+            done.set_result(None)
+            del self.pending[url]
 
     async def probe(self, url: str) -> None:
-        """Does the document exist? HEAD, falling back to a GET that stops after the headers."""
+        """Does the document exist? HEAD, falling back to a GET that stops after the headers.
+
+        The GET is tried only where HEAD itself may be the problem (servers refusing HEAD or
+        dropping the connection); a timeout or a dead host is not asked twice.
+        """
         meta = {"sveden_probe": True, "download_timeout": 15, "max_retry_times": 0}
-        result: dict[str, Any] = {"method": "HEAD"}
         try:
             resp = await self._download(Request(url, method="HEAD", dont_filter=True, meta=dict(meta)))
-            result["status"] = resp.status
-            if resp.status in (400, 403, 405, 406, 501):
-                raise RuntimeError("HEAD not supported")
         except Exception as exc:
             kind, message = classify_exception(exc)
-            if kind == "robots_disallowed":
-                result.update(status=None, error_kind=kind, error=message)
-            else:
-                result = {"method": "GET"}
-                try:
-                    resp = await self._download(Request(url, dont_filter=True, meta=dict(meta)))
-                    result["status"] = resp.status
-                except Exception as exc2:
-                    kind, message = classify_exception(exc2)
-                    result.update(status=None, error_kind=kind, error=message)
-        self.probes[url] = result
+            if kind != "unreachable" or not any(k in message.lower() for k in ("lost", "reset", "closed", "dataloss")):
+                self.probes[url] = {"method": "HEAD", "status": None, "error_kind": kind, "error": message}
+                return
+        else:
+            if resp.status not in HEAD_REFUSED:
+                self.probes[url] = {"method": "HEAD", "status": resp.status}
+                return
+        try:
+            resp = await self._download(Request(url, dont_filter=True, meta=dict(meta)))
+            self.probes[url] = {"method": "GET", "status": resp.status}
+        except Exception as exc:
+            kind, message = classify_exception(exc)
+            self.probes[url] = {"method": "GET", "status": None, "error_kind": kind, "error": message}
 
     # -- the walk -------------------------------------------------------------------------
     async def run(self, home_response: Response) -> dict[str, Any]:
@@ -219,6 +233,7 @@ class SiteCrawl:
             "version": ARTIFACT_VERSION,
             "url": self.target.url,
             "host": urlsplit(self.target.url).hostname,
+            "hosts": sorted(h for h in self.hosts if h),  # the registry's host and the one it redirected to
             "org_id": self.target.org_id,
             "org_type": self.target.org_type,
             "outcome": {"status": status, "message": message, "http_status": http_status},

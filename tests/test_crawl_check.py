@@ -116,7 +116,16 @@ LEGACY = {
     ),
 }
 
-SITES = {"bitrix": BITRIX, "cp1251": CP1251, "gosweb": GOSWEB, "legacy": LEGACY, "nosection": {"/": page("<p>Сайт на реконструкции</p>", "МБОУ ООШ № 7")}}
+# --- site «shared»: two subsection titles link one page (its addRef pages count for both) ---------------------
+SHARED = {
+    "/": page(MENU, "МБОУ СОШ № 8"),
+    "/sveden/": page('<a href="/sveden/kadry/">Руководство</a><a href="/sveden/kadry/">Педагогический состав</a>'),
+    "/sveden/kadry/": page('<a itemprop="addRef" href="/sveden/kadry/staff/">Педагоги</a>'
+                           '<table><tr itemprop="rucovodstvo"><td itemprop="fio">Иванов И. И.</td></tr></table>'),
+    "/sveden/kadry/staff/": page('<table><tr itemprop="teachingStaff"><td itemprop="fio">Петрова А. А.</td></tr></table>'),
+}
+
+SITES = {"shared": SHARED, "bitrix": BITRIX, "cp1251": CP1251, "gosweb": GOSWEB, "legacy": LEGACY, "nosection": {"/": page("<p>Сайт на реконструкции</p>", "МБОУ ООШ № 7")}}
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +275,28 @@ def test_repealed_and_superseded_items(results):
     assert item(r, "common", "accreditationDocLink")["status"] == "not_applicable"
 
 
-def test_checks_rerun_on_stored_artifacts_give_the_same_result(crawled, results):
+def test_checks_rerun_on_stored_artifacts_give_the_same_result(crawled, results, tmp_path):
+    from storage import db, repository
+
     artifacts, _ = crawled
-    again = evaluate(artifacts["bitrix"])
-    assert [i["status"] for i in again["items"]] == [i["status"] for i in results["bitrix"]["items"]]
+    session_factory = db.open_database(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    try:
+        with session_factory() as session, session.begin():
+            run = repository.start_run(session, "check", None, results["bitrix"]["rules_version"])
+            check = repository.save_check(session, run.id, None, results["bitrix"], artifacts["bitrix"])
+        with session_factory() as session:
+            stored = repository.load_artifact(session, check.id)
+    finally:
+        session_factory.kw["bind"].dispose()
+    again = evaluate(stored)
+    assert [(i["rule"], i["status"], i["message"]) for i in again["items"]] == [
+        (i["rule"], i["status"], i["message"]) for i in results["bitrix"]["items"]
+    ]
+
+
+def test_subsections_sharing_one_page_both_get_its_addref_pages(results):
+    r = results["shared"]
+    sections = {s["slug"]: s for s in r["sections"]}
+    assert len(sections["managers"]["addrefs"]) == len(sections["employees"]["addrefs"]) == 1
+    assert item(r, "employees", "fio", "teachingStaff")["status"] == "pass"
+    assert item(r, "managers", "fio", "rucovodstvo")["status"] == "pass"

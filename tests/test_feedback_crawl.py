@@ -81,3 +81,21 @@ def test_look_alikes_are_not_channels(results):
     assert fb["channels"]["e_service"] is False
     assert fb["channels"]["faq"] is False
     assert fb["channels"]["opinion"] is False
+
+
+def test_channels_on_the_host_the_registry_address_redirects_to(tmp_path):
+    """The registry has the old address; the site moved: its own links are still its own."""
+    from sitekit import redirect, serve
+
+    new_site = {
+        "/": page('<a href="/faq/">Часто задаваемые вопросы</a><a href="/anketa/">Анкета</a>', "МБОУ СОШ № 12"),
+        "/faq/": page("<h1>Часто задаваемые вопросы</h1><p>Вопрос: … Ответ: …</p>"),
+        "/anketa/": page("<h1>Новости школы</h1><p>Анкеты нет, это новостная страница.</p>"),
+    }
+    with serve(new_site, host="127.0.0.3") as moved:
+        sites = {"moved": {"/": redirect(moved.url + "/", 301)}}
+        artifacts, _ = crawl(sites, tmp_path)
+    fb = evaluate(artifacts["moved"])["feedback"]
+    assert fb["channels"]["faq"] is True
+    # a link titled «Анкета» to a fetched page with no questionnaire is not the opinion channel
+    assert fb["channels"]["opinion"] is False
