@@ -130,45 +130,8 @@ def clear_stop() -> None:
 # --------------------------------------------------------------------------- database
 
 
-def database_url() -> str:
-    """The application's database URL.
-
-    ``storage.db.database_url()`` when the storage package provides it; otherwise
-    ``SVEDEN_DATABASE_URL``; otherwise a SQLite file in the user data directory.
-    """
-    try:
-        from storage.db import database_url as storage_url  # lazy: storage may not exist yet
-    except ImportError as exc:
-        if exc.name not in ("storage", "storage.db"):  # storage.db itself is broken: say so
-            raise
-    else:
-        return storage_url()
-    env = os.environ.get("SVEDEN_DATABASE_URL", "").strip()
-    if env:
-        return normalize_url(env)
-    from platformdirs import user_data_dir
-
-    path = Path(user_data_dir("sveden", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(path / 'sveden.sqlite').as_posix()}"
-
-
-def normalize_url(url: str) -> str:
-    """``storage.db.normalize_url`` (bare path → SQLite, postgresql:// → psycopg 3) if present."""
-    try:
-        from storage.db import normalize_url as storage_normalize
-    except ImportError as exc:
-        if exc.name not in ("storage", "storage.db"):
-            raise
-    else:
-        return storage_normalize(url)
-    url = url.strip()
-    if "://" not in url:
-        return "sqlite:///" + Path(url).expanduser().resolve().as_posix()
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
+# The application's database, as storage resolves it (bare path → SQLite, postgresql:// → psycopg 3).
+from storage.db import database_url, normalize_url  # noqa: E402
 
 
 def _url(url: str | None) -> str:
@@ -594,7 +557,9 @@ def run_now(
 
     ``target``/``reports`` default to the environment, then the stored job, then defaults.
     """
+    global _runtime_url
     url = _url(url)
+    _runtime_url = url  # the job's child processes work in this database
     settings = resolve_settings(stored_job(url), target=target, reports=reports)
     with run_guard(url, MONITORING_LOCK):
         _enter_run()

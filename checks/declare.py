@@ -35,6 +35,8 @@ def default_examples(rule: Rule, parent_optional: bool = False) -> tuple[Example
         examples = [
             Example(_wrap(rule.parent, f'<span itemprop="{p}">{SAMPLE_TEXT}</span>'), Status.passed, "размеченное непустое значение"),
             Example(_wrap(rule.parent, f'<span itemprop="{p}">  </span>'), Status.fail, "пустой элемент"),
+            Example(_wrap(rule.parent, f'<span itemprop="{p}">—</span>'), Status.fail, "прочерк вместо сведений"),
+            Example(_wrap(rule.parent, f'<span itemprop="{p}">___</span>'), Status.fail, "заполнитель вместо сведений"),
         ]
     if rule.parent:
         examples.append(

@@ -15,7 +15,7 @@ _STATEMENT = re.compile(
     r"не\s+проводил|не\s+оказыва|не\s+взима|^нет\b|\bнет$|предписаний\s+нет|нет\s+предписаний)",
     re.IGNORECASE,
 )
-_MEANINGFUL = re.compile(r"[\wа-яА-ЯёЁ]")
+_MEANINGFUL = re.compile(r"[^\W_]")  # a letter or a digit: "—", "-", "___" are no content
 
 # 2014/2020 group microformats: itemtype="http://obrnadzor.gov.ru/microformats/<Name>".
 LEGACY_ITEMTYPES = {"uchredlaw": "uchredLaw", "grant": "grant", "volume": "volume", "finrec": "volume", "vacant": "vacant"}

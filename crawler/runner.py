@@ -23,15 +23,42 @@ from scrapy.utils.project import get_project_settings
 from crawler.spiders.sveden import SvedenSpider
 
 
+class SettingsError(ValueError):
+    """A ``--set KEY=VALUE`` the crawl cannot use; the message is Russian."""
+
+
 def parse_sets(pairs: list[str]) -> dict[str, object]:
+    """``--set KEY=VALUE`` pairs; values are JSON where they parse as JSON, else strings."""
     out: dict[str, object] = {}
     for pair in pairs:
-        key, _, value = pair.partition("=")
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"настройка «{pair}» должна иметь вид КЛЮЧ=ЗНАЧЕНИЕ")
         try:
-            out[key] = json.loads(value)
+            out[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
-            out[key] = value
+            out[key.strip()] = value
     return out
+
+
+def validate_settings(overrides: dict[str, object]) -> dict[str, object]:
+    """Check each override against the type of its default, before anything is crawled or stored."""
+    defaults = project_settings()
+    for key, value in overrides.items():
+        default = defaults.get(key)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool) or str(value).lower() in ("true", "false", "0", "1")
+        elif isinstance(default, (int, float)):
+            try:
+                float(value)  # type: ignore[arg-type]
+                ok = not isinstance(value, bool)
+            except (TypeError, ValueError):
+                ok = False
+        else:
+            ok = True
+        if not ok:
+            raise SettingsError(f"настройка {key}={value!r}: нужно {type(default).__name__} (по умолчанию {default!r})")
+    return overrides
 
 
 def project_settings(overrides: dict[str, object] | None = None) -> Settings:

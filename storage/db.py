@@ -188,7 +188,11 @@ def open_database(url: str | None = None) -> sessionmaker[Session]:
     """A session factory for the database, its schema upgraded to the newest migration."""
     url = normalize_url(url or database_url())
     engine = create_db_engine(url)
-    upgrade(url, engine=engine if _is_memory_sqlite(url) else None)
+    try:
+        upgrade(url, engine=engine if _is_memory_sqlite(url) else None)
+    except BaseException:
+        engine.dispose()
+        raise
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from checks.evaluate import evaluate
-from crawler.runner import collect, parse_sets
+from crawler.runner import SettingsError, collect, parse_sets, validate_settings
 from crawler.spiders.sveden import validate_url
 
 log = logging.getLogger(__name__)
@@ -28,29 +28,31 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def run_check(url: str, org_type: str | None, store: bool = True, settings: list[str] | None = None) -> tuple[dict[str, Any], int | None]:
+def run_check(url: str, org_type: str | None, settings: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Crawl and judge one site: (check JSON, site artifact)."""
     url = normalize_url(url)
-    # Scrapy logs download failures with tracebacks; the outcome already says what happened.
-    overrides: dict[str, object] = {"LOG_LEVEL": "CRITICAL", **parse_sets(settings or [])}
+    try:
+        # Scrapy logs download failures with tracebacks; the outcome already says what happened.
+        overrides: dict[str, object] = {"LOG_LEVEL": "CRITICAL", **validate_settings(parse_sets(settings or []))}
+    except SettingsError as exc:
+        raise CheckInputError(str(exc)) from None
     artifacts = collect([{"org_id": None, "url": url, "org_type": org_type}], overrides)
     if not artifacts:
         raise CheckInputError(f"обход сайта {url} не дал результата")
     artifact = artifacts[0]
-    result = evaluate(artifact, org_type)
-    check_id = None
-    if store:
-        check_id = store_check(result, artifact)
-    return result, check_id
+    return evaluate(artifact, org_type), artifact
 
 
-def store_check(result: dict[str, Any], artifact: dict[str, Any]) -> int | None:
-    try:
-        from storage import db, repository
-    except ImportError:  # storage not installed in this build
-        return None
+def store_check(result: dict[str, Any], artifact: dict[str, Any]) -> int:
+    """Keep the check (and what it was judged from) as an ad-hoc run; raises StorageError."""
+    from storage import db, repository
+
     session_factory = db.open_database()
-    with session_factory() as session, session.begin():
-        run = repository.start_run(session, kind="check", month=None, rules_version=result["rules_version"], settings={}, filters={"url": result["url"]})
-        check = repository.save_check(session, run.id, None, result, artifact)
-        repository.finish_run(session, run.id)
-        return check.id
+    try:
+        with session_factory() as session, session.begin():
+            run = repository.start_run(session, kind="check", month=None, rules_version=result["rules_version"], settings={}, filters={"url": result["url"]})
+            check = repository.save_check(session, run.id, None, result, artifact)
+            repository.finish_run(session, run.id)
+            return check.id
+    finally:
+        session_factory.kw["bind"].dispose()

@@ -62,10 +62,10 @@ def check(
     setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
 ) -> None:
     """Проверить один сайт. Код выхода: 0 — нарушений нет, 1 — есть нарушения, 2 — сайт не удалось проверить."""
-    from sveden.checking import CheckInputError, run_check
+    from sveden.checking import CheckInputError, run_check, store_check
 
     try:
-        result, check_id = run_check(url, org_type.value if org_type else None, store=store, settings=setting or [])
+        result, artifact = run_check(url, org_type.value if org_type else None, settings=setting or [])
     except CheckInputError as exc:
         raise fail(str(exc)) from None
     if fmt is CheckFormat.json:
@@ -78,9 +78,16 @@ def check(
         from reports.school import render_text
 
         text = render_text(result, verbose=verbose)
-    write_output(text, output)
-    if check_id is not None:
-        typer.echo(f"Проверка сохранена (№ {check_id}).", err=True)
+    write_output(text, output)  # the result first: a database problem must not lose it
+    if store:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from storage.db import StorageError
+
+        try:
+            typer.echo(f"Проверка сохранена (№ {store_check(result, artifact)}).", err=True)
+        except (StorageError, SQLAlchemyError) as exc:
+            typer.echo(f"Проверка не сохранена: {str(exc).splitlines()[0]}", err=True)
     if not result["reachable"]:
         typer.echo(f"Сайт не проверен: {result['error']}", err=True)
         raise typer.Exit(2)

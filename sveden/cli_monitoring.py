@@ -69,13 +69,17 @@ def worker(
     setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
 ) -> None:
     """Узел распределённого обхода: берёт организации из очереди Redis и пишет результаты в общую базу."""
-    from crawler.runner import parse_sets
+    from crawler.runner import SettingsError, parse_sets, validate_settings
     from storage.db import StorageError, database_url
-    from sveden.monitoring import run_worker
+    from sveden.monitoring import MonitoringError, check_redis, check_worker_run, run_worker
 
     try:
-        run_worker(redis, run, database_url(), parse_sets(setting or []), idle_close)
-    except StorageError as exc:
+        overrides = validate_settings(parse_sets(setting or []))
+        check_redis(redis)
+        db_url = database_url()
+        check_worker_run(db_url, run)
+        run_worker(redis, run, db_url, overrides, idle_close)
+    except (StorageError, MonitoringError, SettingsError) as exc:
         typer.echo(f"Ошибка: {exc}", err=True)
         raise typer.Exit(2) from None
 
@@ -94,7 +98,7 @@ def crawl(
     """Ежемесячный обход: все организации реестра (или выбранные), результаты — в базу данных."""
     import re
 
-    from crawler.runner import parse_sets
+    from crawler.runner import SettingsError, parse_sets, validate_settings
     from storage.db import StorageError
     from sveden.monitoring import MonitoringError, current_month, run_monitoring
 
@@ -102,7 +106,12 @@ def crawl(
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         typer.echo(f"Ошибка: месяц должен быть в виде ГГГГ-ММ, получено «{month}»", err=True)
         raise typer.Exit(2)
-    kwargs = dict(month=month, municipalities=municipality or [], org_ids=org or [], overrides=parse_sets(setting or []), with_busgov=busgov,
+    try:
+        overrides = validate_settings(parse_sets(setting or []))
+    except SettingsError as exc:
+        typer.echo(f"Ошибка: {exc}", err=True)
+        raise typer.Exit(2) from None
+    kwargs = dict(month=month, municipalities=municipality or [], org_ids=org or [], overrides=overrides, with_busgov=busgov,
                   redis_url=redis, idle_close=idle_close)
     try:
         try:

@@ -17,6 +17,9 @@ import traceback
 from typing import Optional
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.db import StorageError
 
 import scheduler as sched
 
@@ -122,6 +125,9 @@ def schedule(
         raise typer.Exit(sched.serve(url, notify=_echo, **overrides))
     except sched.ScheduleError as exc:
         typer.echo(f"Ошибка: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except (SQLAlchemyError, StorageError) as exc:
+        typer.echo(f"Ошибка: не удалось открыть базу данных: {str(exc).splitlines()[0]}", err=True)
         raise typer.Exit(2) from None
     except sched.AlreadyRunning as exc:
         typer.echo(str(exc), err=True)

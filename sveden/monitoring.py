@@ -11,6 +11,8 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,12 +38,15 @@ def current_month() -> str:
 class Plan:
     run_id: int
     month: str
-    resumed: bool
     targets: list[dict[str, Any]]
     busgov_targets: list[dict[str, Any]]
-    total: int
+    org_ids: list[str]  # every organization the run must cover (its completion is decided by ids)
     already_done: int
     filters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.org_ids)
 
 
 def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[str], resume: bool, settings: dict[str, Any]) -> Plan:
@@ -79,15 +84,15 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
                 for o in orgs
                 if o.id not in busgov_done and (o.busgov_agency_id or o.inn)
             ]
-            return Plan(run.id, month, run.status == "running" and resume, targets, busgov, len(orgs), len(done), filters)
+            return Plan(run.id, month, targets, busgov, [o.id for o in orgs], len(done & {o.id for o in orgs}), filters)
     finally:
         session_factory.kw["bind"].dispose()
 
 
-def worker_settings(run_id: int, db_url: str, total: int, org_types: dict[str, str], overrides: dict[str, Any]):
+def worker_settings(run_id: int, db_url: str, total: int, overrides: dict[str, Any]):
     from crawler.runner import project_settings
 
-    _, agency_ids = _registry_maps(db_url)
+    org_types, agency_ids = _registry_maps(db_url)
     return project_settings(
         {
             "ITEM_PIPELINES": {"crawler.pipelines.StoreCheckPipeline": 300},
@@ -133,8 +138,7 @@ def run_worker(
     from crawler.runner import quiet_download_errors
     from crawler.spiders.sveden_redis import SvedenRedisSpider
 
-    org_types, _ = _registry_maps(db_url)
-    settings = worker_settings(run_id, db_url, total, org_types, {**redis_settings(redis_url, run_id, idle_close), **overrides})
+    settings = worker_settings(run_id, db_url, total, {**redis_settings(redis_url, run_id, idle_close), **overrides})
     process = CrawlerProcess(settings)
     quiet_download_errors()
     process.crawl(SvedenRedisSpider)
@@ -152,7 +156,7 @@ def _add_busgov(process, targets: list[dict[str, Any]] | None) -> None:
     process.crawl(BusGovSpider, targets=targets)
 
 
-def wait_for_run(db_url: str, run_id: int, total: int, timeout: float) -> int:
+def wait_for_run(db_url: str, run_id: int, org_ids: list[str], timeout: float) -> int:
     """Other workers may still hold their last organizations when this one goes idle."""
     import time
 
@@ -163,8 +167,8 @@ def wait_for_run(db_url: str, run_id: int, total: int, timeout: float) -> int:
     try:
         while True:
             with session_factory() as session:
-                done = len(repository.done_org_ids(session, run_id))
-            if done >= total or time.monotonic() >= deadline:
+                done = len(repository.done_org_ids(session, run_id) & set(org_ids))
+            if done == len(org_ids) or time.monotonic() >= deadline:
                 return done
             time.sleep(1.0)
     finally:
@@ -206,8 +210,7 @@ def crawl_plan(plan: Plan, db_url: str, overrides: dict[str, Any], with_busgov: 
     from crawler.runner import quiet_download_errors
     from crawler.spiders.sveden import SvedenSpider
 
-    org_types = {t["org_id"]: t["org_type"] for t in plan.targets}
-    settings = worker_settings(plan.run_id, db_url, len(plan.targets), org_types, overrides)
+    settings = worker_settings(plan.run_id, db_url, len(plan.targets), overrides)
     process = CrawlerProcess(settings)
     quiet_download_errors()
     if plan.targets:
@@ -222,8 +225,8 @@ def close_run(db_url: str, plan: Plan) -> dict[str, Any]:
     session_factory = db.open_database(db_url)
     try:
         with session_factory() as session, session.begin():
-            done = repository.done_org_ids(session, plan.run_id)
-            status = "finished" if len(done) >= plan.total else "interrupted"
+            done = repository.done_org_ids(session, plan.run_id) & set(plan.org_ids)
+            status = "finished" if len(done) == plan.total else "interrupted"
             run = repository.finish_run(session, plan.run_id, status)
             return {"run_id": run.id, "month": run.month, "status": status, "done": len(done), "total": plan.total, "totals": run.totals}
     finally:
@@ -247,6 +250,13 @@ def run_monitoring(
     db_url = db_url or db.database_url()
     month = month or current_month()
     overrides = overrides or {}
+    if redis_url:
+        check_redis(redis_url)
+    with monitoring_guard(db_url):
+        return _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers)
+
+
+def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers):
     plan = plan_run(db_url, month, municipalities or [], org_ids or [], resume, {k: v for k, v in overrides.items() if isinstance(v, (str, int, float, bool))})
     log.warning(
         "Обход %s за %s: организаций %d, уже проверено %d, осталось %d",
@@ -257,10 +267,53 @@ def run_monitoring(
         log.warning("Очередь обхода № %d в Redis: %d организаций; другие узлы: sveden worker --redis %s --run %d",
                     plan.run_id, len(plan.targets), redis_url, plan.run_id)
         run_worker(redis_url, plan.run_id, db_url, overrides, idle_close, len(plan.targets), plan.busgov_targets if with_busgov else None)
-        wait_for_run(db_url, plan.run_id, plan.total, wait_workers)
+        wait_for_run(db_url, plan.run_id, plan.org_ids, wait_workers)
     else:
         crawl_plan(plan, db_url, overrides, with_busgov)
     return close_run(db_url, plan)
+
+
+GUARD_HELD_ENV = "SVEDEN_GUARD_HELD"  # set for the scheduler's own child: it already holds the guard
+
+
+@contextmanager
+def monitoring_guard(db_url: str) -> Iterator[None]:
+    """One monitoring run per database at a time (the scheduler's guard: flock or advisory lock)."""
+    if os.environ.get(GUARD_HELD_ENV):
+        yield
+        return
+    import scheduler
+
+    try:
+        with scheduler.run_guard(db_url, scheduler.MONITORING_LOCK):
+            yield
+    except scheduler.AlreadyRunning as exc:
+        raise MonitoringError(str(exc)) from None
+
+
+def check_redis(redis_url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise MonitoringError(f"Redis {redis_url} недоступен: {exc}") from None
+
+
+def check_worker_run(db_url: str, run_id: int) -> None:
+    from storage import db
+    from storage.models import Run
+
+    session_factory = db.open_database(db_url)
+    try:
+        with session_factory() as session:
+            run = session.get(Run, run_id)
+    finally:
+        session_factory.kw["bind"].dispose()
+    if run is None or run.kind != "monthly":
+        raise MonitoringError(f"нет ежемесячного обхода № {run_id} в базе данных")
+    if run.status != "running":
+        raise MonitoringError(f"обход № {run_id} не выполняется (состояние: {run.status})")
 
 
 def scheduled_run(reports: bool = False, reports_dir: str | None = None, extra_args: list[str] | None = None) -> int:
@@ -279,21 +332,29 @@ def scheduled_run(reports: bool = False, reports_dir: str | None = None, extra_a
 
 
 def _child(args: list[str]) -> int:
-    """Run a step; when the scheduler is asked to stop, stop the step too (it resumes next time)."""
-    import time
-
+    """Run a step in the scheduler's database; when the scheduler stops, the step stops too."""
     import scheduler
+    from storage.db import database_url
 
-    proc = subprocess.Popen(args, env=os.environ.copy())
-    while True:
-        try:
-            return proc.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            if scheduler.stop_requested():
-                proc.terminate()  # Scrapy shuts down gracefully on SIGTERM; the run is resumable
-                try:
-                    return proc.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    return proc.wait()
-            time.sleep(0)
+    url = scheduler._runtime_url or database_url()
+    env = {**os.environ, "SVEDEN_DATABASE_URL": url, GUARD_HELD_ENV: url}
+    proc = subprocess.Popen(args, env=env)
+    try:
+        while True:
+            try:
+                return proc.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                if scheduler.stop_requested():
+                    return _stop(proc)
+    except BaseException:  # Ctrl+C or SIGTERM in --run-now: never leave the crawl running unguarded
+        _stop(proc)
+        raise
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    proc.terminate()  # Scrapy shuts down gracefully on SIGTERM; the run is resumable
+    try:
+        return proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()

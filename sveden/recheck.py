@@ -16,8 +16,9 @@ class RecheckError(Exception):
 
 def recheck_month(db_url: str, month: str) -> dict[str, Any]:
     """A new monthly run of ``month`` judged from the artifacts of its latest finished run."""
+    from crawler.pipelines import link_busgov_card
     from storage import db, repository
-    from storage.models import BusGovResult, Check, Run
+    from storage.models import BusGovResult, Check, ItemResult, Organization, Run
 
     session_factory = db.open_database(db_url)
     try:
@@ -33,15 +34,19 @@ def recheck_month(db_url: str, month: str) -> dict[str, Any]:
             )
             changed = 0
             checks = list(session.scalars(select(Check).where(Check.run_id == source.id).order_by(Check.id)))
+            agency_ids = dict(session.execute(select(Organization.id, Organization.busgov_agency_id)).tuples().all())
+            before: dict[int, list[str]] = {}
+            rows = select(ItemResult.check_id, ItemResult.status).join(Check).where(Check.run_id == source.id)
+            for check_id, status in session.execute(rows.order_by(ItemResult.check_id, ItemResult.position)):
+                before.setdefault(check_id, []).append(status)
             for check in checks:
                 artifact = repository.load_artifact(session, check.id)
                 if artifact is None:
                     raise RecheckError(f"у проверки № {check.id} ({check.org_id}) нет сохранённых данных обхода")
-                before = repository.load_check_json(session, check.id)
                 # The type the registry gave is kept; checked_at stays the crawl's time.
-                result = evaluate(artifact, check.org_type or None)
-                result["checked_at"] = before["checked_at"]
-                changed += [i["status"] for i in before["items"]] != [i["status"] for i in result["items"]]
+                result = evaluate(artifact, check.org_type or None, checked_at=check.checked_at)
+                link_busgov_card(result, agency_ids.get(check.org_id))
+                changed += before.get(check.id, []) != [i["status"] for i in result["items"]]
                 repository.save_check(session, run.id, check.org_id, result, artifact)
             for bg in session.scalars(select(BusGovResult).where(BusGovResult.run_id == source.id)):
                 session.add(BusGovResult(**{c.key: getattr(bg, c.key) for c in BusGovResult.__table__.columns if c.key not in ("id", "run_id")}, run_id=run.id))

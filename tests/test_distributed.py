@@ -68,6 +68,8 @@ def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
             status = session.scalar(select(Run.status).where(Run.id == run_id))
         session_factory.kw["bind"].dispose()
     assert sorted(o for o, _ in rows) == [f"org{i:02d}" for i in range(n)]
+    # each site was crawled by exactly one worker, once
+    assert [s.log.count(("GET", "/")) for s in servers] == [1] * n
     assert all(c == 1 for _, c in rows)
     assert len(workers) == 2, workers  # both processes took a share
     assert status == "finished"

@@ -146,7 +146,9 @@ def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path):
             time.sleep(0.1)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        assert 3 <= done < n, f"the crawl should be killed half-way, {done} of {n} done"
+        with session_factory() as session:
+            stored_before_kill = set(session.scalars(select(Check.org_id)))
+        assert 3 <= len(stored_before_kill) < n, f"the crawl should be killed half-way, {len(stored_before_kill)} of {n} done"
         resumed = sveden(["crawl", "--month", "2026-09", "--resume", *FAST], env)
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr[-3000:]
         assert "Проверено организаций: 12 из 12" in resumed.stdout
@@ -156,6 +158,10 @@ def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path):
         session_factory.kw["bind"].dispose()
         assert sorted(org for org, _ in rows) == [f"org{i:02d}" for i in range(n)]
         assert all(count == 1 for _, count in rows) and len(run_ids) == 1
+        # organizations stored before the kill were not crawled again by the resumed run
+        for i, srv in enumerate(servers):
+            if f"org{i:02d}" in stored_before_kill:
+                assert srv.log.count(("GET", "/")) == 1, f"org{i:02d} crawled again after resume"
 
 
 def test_resume_without_unfinished_run_is_a_clear_error(tmp_path):

@@ -28,6 +28,10 @@ def validate_url(url: str) -> str | None:
         return f"адрес должен начинаться с http:// или https:// (получено «{url}»)"
     if not parts.hostname or "." not in parts.hostname and parts.hostname != "localhost":
         return f"в адресе нет имени сайта (получено «{url}»)"
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number in 0..65535
+    except ValueError:
+        return f"неверный порт в адресе «{url}»"
     return None
 
 
@@ -57,10 +61,15 @@ class SvedenSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for target in self.targets:
             problem = validate_url(target.url)
+            if problem is None:
+                try:
+                    request = self.seed_request(target)
+                except ValueError as exc:  # one bad address must not stop the other organizations
+                    problem = f"адрес «{target.url}» не разбирается: {exc}"
             if problem:
                 yield failed_site(target, None, "bad_url", problem)
                 continue
-            yield self.seed_request(target)
+            yield request
 
     async def crawl_site(self, response: Response):
         target: Target = response.meta["sveden_target"]
