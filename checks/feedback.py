@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from checks import feedback_patterns as fp
 from checks.artifacts import SiteView
+from checks.urls import same_site, url_key
 
 CHANNELS = ("phone", "email", "e_service", "faq", "opinion")
 CHANNEL_TITLES = {
@@ -43,24 +44,6 @@ LOW_VISION_REPEAL = (
 
 def _page_url(page: dict[str, Any]) -> str:
     return page.get("final_url") or page.get("url", "")
-
-
-def _key(url: str) -> str:
-    """A URL without fragment and trailing slash, to match links with fetched pages."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    host = (parts.hostname or "").removeprefix("www.")
-    return urlunsplit((parts.scheme.lower(), host, parts.path.rstrip("/") or "/", parts.query, ""))
-
-
-def _same_site(url: str, host: str) -> bool:
-    try:
-        h = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return False
-    return bool(host) and h.removeprefix("www.") == host.lower().removeprefix("www.")
 
 
 def _ok(page: dict[str, Any]) -> bool:
@@ -102,15 +85,15 @@ class _Site:
         for p in site.pages:
             for u in (p.get("url"), p.get("final_url")):
                 if u:
-                    self.by_url.setdefault(_key(u), p)
+                    self.by_url.setdefault(url_key(u), p)
         self.probes = site.probes
 
     def own(self, url: str) -> bool:
-        return any(_same_site(url, h) for h in self.hosts)
+        return any(same_site(url, h) for h in self.hosts)
 
     def target_broken(self, url: str) -> bool:
         """True when the link's target was fetched or probed and did not answer 2xx."""
-        page = self.by_url.get(_key(url))
+        page = self.by_url.get(url_key(url))
         if page is not None:
             return not _ok(page)
         probe = self.probes.get(url)
@@ -120,7 +103,7 @@ class _Site:
         return False
 
     def target_page(self, url: str) -> dict[str, Any] | None:
-        return self.by_url.get(_key(url))
+        return self.by_url.get(url_key(url))
 
 
 # ---- phone and e-mail -------------------------------------------------------------------

@@ -11,6 +11,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from checks.urls import is_document  # noqa: F401 - part of this module's vocabulary
+
 _WS = re.compile(r"\s+")
 
 
@@ -45,8 +47,6 @@ _SEARCH_ACTION = re.compile(r"(?<!re)search|poisk|/find\b|/results?\b", re.I)
 _SEARCH_ATTR = re.compile(r"(?<!re)search|poisk", re.I)
 _COMMENT_ATTR = re.compile(r"comment|wp-comments", re.I)
 
-DOCUMENT_EXT = re.compile(r"\.(?:pdf|docx?|xlsx?|odt|ods|rtf|pptx?|zip|rar|7z|jpe?g|png|gif|svg|webp|mp4|mp3)$", re.I)
-
 # Госуслуги «Платформа обратной связи» (ПОС, «Решаем вместе»).
 POS_SCRIPT = re.compile(r"pos\.gosuslugi\.ru/bin/script", re.I)
 POS_FORM = re.compile(r"^https?://pos\.gosuslugi\.ru/(?:form|landing)\b", re.I)
@@ -72,13 +72,6 @@ LOW_VISION_CLASS = re.compile(r"(?:^|[-_])bvi(?:[-_]|$)|vi-on\b|special[-_]?(?:v
 LOW_VISION_HREF = re.compile(r"[?&](?:special|special_version|spec)=(?:y|yes|1|on)\b|set-aa=special", re.I)
 LOW_VISION_TEXT = re.compile(r"для\s+слабовидящих|для\s+людей\s+с\s+нарушени\w*\s+зрения")
 LOW_VISION_SCRIPT = re.compile(r"(?:^|[/._-])bvi[\w.-]*\.js|uhpv", re.I)
-
-
-def is_document(url: str) -> bool:
-    try:
-        return bool(DOCUMENT_EXT.search(urlsplit(url).path))
-    except ValueError:
-        return False
 
 
 def is_http(url: str) -> bool:

@@ -10,12 +10,11 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from checks import catalogue
-from crawler.extract import same_site
+from checks.urls import is_document, same_site
 
 INDEX_TITLES = ("сведения об образовательной организации", "сведения об организации", "сведения об оо")
 INDEX_PATH_MARKERS = ("/sveden", "/svedeniya-ob-obrazovatelnoy-organizatsii", "/svedeniya-ob-obrazovatelnoj-organizacii", "/svedeniya-ob-organizatsii")
 _PUNCT = re.compile(r"[«»\"'“”„:;!?()\[\]]+")
-DOCUMENT_EXT = (".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".zip", ".rar", ".jpg", ".jpeg", ".png", ".sig")
 
 
 def norm_title(text: str) -> str:
@@ -31,10 +30,6 @@ def origin(url: str) -> str:
 
 def _path_segments(url: str) -> list[str]:
     return [s for s in urlsplit(url).path.lower().split("/") if s]
-
-
-def is_document(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(DOCUMENT_EXT)
 
 
 def find_index_link(links: list[dict], hosts: set[str]) -> str | None:

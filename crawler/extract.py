@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -283,12 +283,3 @@ def extract_page(url: str, final_url: str, body: bytes, content_type: str | None
         markers=ids_classes,
     )
     return page
-
-
-def same_site(url: str, host: str) -> bool:
-    """True when ``url`` is on ``host`` (``www.`` is ignored: schools mix both)."""
-    try:
-        h = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return False
-    return h.removeprefix("www.") == host.lower().removeprefix("www.")

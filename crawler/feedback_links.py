@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from checks import feedback_patterns as fp
-from crawler.extract import same_site
+from checks.urls import same_site, url_key
 
 # (category, link text phrases, href fragments), in the order categories take turns.
 _CATEGORIES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
@@ -50,11 +50,6 @@ def _clean(href: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def _dedupe_key(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(("", (parts.hostname or "").removeprefix("www."), parts.path.rstrip("/") or "/", parts.query, ""))
-
-
 def _category(text: str, path_query: str) -> str | None:
     text = fp.norm(text)
     if len(text) > _TEXT_LIMIT:
@@ -75,13 +70,13 @@ def select_feedback_links(home_page: dict[str, Any], host: str, limit: int = 12)
     each in document order; no duplicates, no documents, no other sites, not the home page.
     """
     home = home_page.get("final_url") or home_page.get("url") or ""
-    seen = {_dedupe_key(home)} if home else set()
+    seen = {url_key(home)} if home else set()
     buckets: dict[str, list[str]] = {name: [] for name, _, _ in _CATEGORIES}
     for link in home_page.get("links", []):
         url = _clean(link.get("href", ""))
         if not url or not same_site(url, host) or fp.is_document(url):
             continue
-        key = _dedupe_key(url)
+        key = url_key(url)
         if key in seen:
             continue
         parts = urlsplit(url)

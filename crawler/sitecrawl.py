@@ -23,7 +23,8 @@ from checks import catalogue
 from checks.artifacts import ARTIFACT_VERSION
 from crawler import discovery
 from crawler.errors import classify_exception, classify_status
-from crawler.extract import extract_page, same_site
+from checks.urls import same_site
+from crawler.extract import extract_page
 from crawler.feedback_links import select_feedback_links
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process crawled the site (distributed runs)

@@ -165,9 +165,8 @@ def _schools(session, ds: data.Dataset, out: Path, files: dict[str, str], slugs:
     prev_ids = {ds.previous[o].id: o for o in with_result if o in ds.previous and ds.previous[o].checked}
     prev_fails = data.previous_fails(session, prev_ids)
     prev_by_org = {o: prev_fails.get(cid, []) for cid, o in prev_ids.items()}
-    for o in with_result:
-        check = ds.current[o]
-        doc = repository.load_check_json(session, check.id)
+    docs = repository.load_check_jsons(session, [ds.current[o].id for o in with_result])
+    for o, (_, doc) in zip(with_result, docs, strict=True):
         previous = {"items": [{"rule": code, "status": "fail"} for code in prev_by_org[o]]} if o in prev_by_org else None
         org = ds.orgs[o]
         if "html" in formats:

@@ -323,3 +323,22 @@ def test_busgov_results(maker: sessionmaker[Session]) -> None:
         assert repository.run_totals(s, run.id)["busgov"] == {"ok": 1}
         with pytest.raises(ValueError):
             repository.save_busgov(s, run.id, "o1", "weird")
+
+
+def test_batch_load_equals_single_loads(sqlite_url: str) -> None:
+    session_factory = db.open_database(sqlite_url)
+    try:
+        with session_factory() as session, session.begin():
+            run = repository.start_run(session, "check", None, "v")
+            ids = []
+            for n in range(3):
+                doc = {"url": f"http://127.0.0.1/{n}/", "outcome": "ok", "checked_at": "2026-11-01T00:00:00+00:00",
+                       "items": [{"section": "common", "parent": "", "itemprop": "fullName", "rule": "CMN002", "status": "pass",
+                                  "evidence_url": "", "message": str(n)}], "extra_key": n}
+                ids.append(repository.save_check(session, run.id, None, doc).id)
+        with session_factory() as session:
+            batch = dict(repository.load_check_jsons(session, ids, chunk=2))
+            assert batch == {i: repository.load_check_json(session, i) for i in ids}
+            assert [batch[i]["extra_key"] for i in ids] == [0, 1, 2]
+    finally:
+        session_factory.kw["bind"].dispose()
