@@ -198,6 +198,17 @@ def _order_key(run: RunInfo) -> tuple[datetime, int]:
     return (run.finished_at or run.started_at, run.id)
 
 
+def _check_row(row, with_sections: bool) -> CheckRow:  # noqa: ANN001 - a row of _check_columns()
+    channels = row[9]
+    return CheckRow(
+        id=row[0], run_id=row[1], org_id=row[2], outcome=row[3], reachable=bool(row[4]), error=row[5] or "",
+        counts={k: int(v) for k, v in (row[6] or {}).items()}, p1_1=row[7], p1_2=row[8],
+        channels={k: bool(v) for k, v in channels.items()} if isinstance(channels, dict) else None,
+        checked_at=row[10], url=row[11] or "", org_type=row[12] or "", rules_version=row[13] or "",
+        sections=(row[14] or []) if with_sections else None,
+    )
+
+
 def _check_columns(with_sections: bool) -> list[Any]:
     cols: list[Any] = [
         Check.id, Check.run_id, Check.org_id, Check.outcome, Check.reachable, Check.error, Check.counts,
@@ -219,14 +230,7 @@ def _latest_checks(session: Session, runs: list[RunInfo], with_sections: bool, o
         org_id = row[2]
         if org_filter is not None and org_id not in org_filter:
             continue
-        channels = row[9]
-        check = CheckRow(
-            id=row[0], run_id=row[1], org_id=org_id, outcome=row[3], reachable=bool(row[4]), error=row[5] or "",
-            counts={k: int(v) for k, v in (row[6] or {}).items()}, p1_1=row[7], p1_2=row[8],
-            channels={k: bool(v) for k, v in channels.items()} if isinstance(channels, dict) else None,
-            checked_at=row[10], url=row[11] or "", org_type=row[12] or "", rules_version=row[13] or "",
-            sections=(row[14] or []) if with_sections else None,
-        )
+        check = _check_row(row, with_sections)
         rank = order[check.run_id]
         if org_id not in chosen or chosen[org_id][0] < rank:
             chosen[org_id] = (rank, check)
@@ -299,13 +303,7 @@ def _history_checks(session: Session, runs: list[RunInfo], scope: set[str]) -> d
     for row in session.execute(q):
         if row[2] not in scope:
             continue
-        channels = row[9]
-        check = CheckRow(
-            id=row[0], run_id=row[1], org_id=row[2], outcome=row[3], reachable=bool(row[4]), error=row[5] or "",
-            counts={k: int(v) for k, v in (row[6] or {}).items()}, p1_1=row[7], p1_2=row[8],
-            channels={k: bool(v) for k, v in channels.items()} if isinstance(channels, dict) else None,
-            checked_at=row[10], url=row[11] or "", org_type=row[12] or "", rules_version=row[13] or "",
-        )
+        check = _check_row(row, False)
         bucket = out[month_of[check.run_id]]
         rank = order[check.run_id]
         if check.org_id not in bucket or bucket[check.org_id][0] < rank:
