@@ -62,6 +62,10 @@ def render_text(result: dict[str, Any], verbose: bool = False) -> str:
             + (f" · требует проверки {counts.get('needs_review', 0)}" if counts.get("needs_review") else "")
             + (f" · не удалось проверить {counts.get('error', 0)}" if counts.get("error") else "")
         )
+        if bad and not section["found"] and section["status"] != "error" and not verbose:
+            lines.append(f"  ✗ подраздел не найден: создайте страницу /sveden/{section['slug']}/ и разместите на ней "
+                         f"обязательные сведения (пунктов: {len(bad)}; список — с ключом -v)")
+            continue
         for item in bad:
             name = f"{item['parent']} › {item['itemprop']}" if item["parent"] else item["itemprop"]
             mark = {"fail": "✗", "error": "!", "needs_review": "?"}[item["status"]]
