@@ -52,6 +52,9 @@ def default_examples(rule: Rule, parent_optional: bool = False) -> tuple[Example
         examples.append(Example(_wrap(rule.parent, inner), Status.fail, f"устаревшее написание itemprop=\"{legacy}\"", probes={SAMPLE_DOC: 200}))
     absent = Status.not_applicable if rule.optional or parent_optional else Status.fail
     examples.append(Example("<div><p>Текст без разметки</p></div>", absent, "элемент не размещён"))
+    if rule.alt_documents:
+        examples.append(Example('<p><a href="/docs/staff-noo.pdf">Педагогический состав: начальное общее образование</a></p>',
+                                Status.needs_review, "состав опубликован документом по программе (приказ № 1353)"))
     if OrgType.school not in rule.applies_to:
         org = sorted(rule.applies_to)[0]
         examples = [replace(e, org_type=org) for e in examples]

@@ -7,6 +7,7 @@ import re
 from checks import catalogue
 from checks.artifacts import Node, SectionView, SiteView, legacy_key
 from checks.messages import attr
+from checks.urls import is_document
 from checks.model import ItemResult, Kind, OrgType, Rule, Status, ORG_TYPE_TITLES
 
 # A published statement that the information does not exist (MR v9: mark «отсутствует»).
@@ -128,6 +129,17 @@ def _orphans(rule: Rule, view: SectionView) -> list[Node]:
     return [n for n in view.nodes(rule.itemprop) if not any(n.has_ancestor(p) for p in homes)]
 
 
+def _alternative_form(rule: Rule, parent_rule: Rule | None, view: SectionView) -> str:
+    """A lawful form without microdata (documents instead of markup): a person must look."""
+    owner = parent_rule if parent_rule and parent_rule.alt_documents else rule
+    if not owner.alt_documents or view.nodes(owner.itemprop):
+        return ""
+    docs = [link["href"] for page in view.pages for link in page.get("links", []) if is_document(link["href"])]
+    if not docs:
+        return ""
+    return f"разметки {attr(owner.itemprop)} нет, но размещены документы ({len(docs)}, например {docs[0]}): {owner.alt_documents} — проверьте вручную"
+
+
 def _found_elsewhere(rule: Rule, site: SiteView) -> tuple[str, str] | None:
     for slug, view in site.views.items():
         if slug == rule.section:
@@ -182,6 +194,9 @@ def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
         return _result(rule, status, message, nodes[0].page_url)
     # Absent here: say why as precisely as the artifacts allow.
     parent_rule = catalogue.rule_for(rule.section, "", rule.parent) if rule.parent else None
+    alt = _alternative_form(rule, parent_rule, view)
+    if alt:
+        return _result(rule, Status.needs_review, alt, view.url)
     if parent_rule and parent_rule.optional and not view.nodes(rule.parent) and not _legacy(parent_rule, view):
         # No branch, no branch head: a same-named element elsewhere (a footer's schema.org email) is no defect.
         return _result(rule, Status.not_applicable, f"нет элемента с {attr(rule.parent)} (публикуется при наличии)", view.url)

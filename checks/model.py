@@ -96,6 +96,9 @@ class Rule:
     superseded_by: str = ""
     # Repealed requirement (the version for the visually impaired, order 1353 п.7): information only.
     repealed: str = ""
+    # A lawful form without microdata (order 1353 п.12: staff per programme as documents or links):
+    # where the subsection publishes documents instead of the markup, a person must look.
+    alt_documents: str = ""
     examples: tuple[Example, ...] = field(default=())
 
     @property

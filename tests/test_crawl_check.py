@@ -125,7 +125,17 @@ SHARED = {
     "/sveden/kadry/staff/": page('<table><tr itemprop="teachingStaff"><td itemprop="fio">Петрова А. А.</td></tr></table>'),
 }
 
-SITES = {"shared": SHARED, "bitrix": BITRIX, "cp1251": CP1251, "gosweb": GOSWEB, "legacy": LEGACY, "nosection": {"/": page("<p>Сайт на реконструкции</p>", "МБОУ ООШ № 7")}}
+# --- site «staffdocs»: staff published per programme as documents (order 1353), no microdata ---------------
+STAFFDOCS = {
+    "/": page(MENU, "МБОУ СОШ № 11"),
+    "/sveden/": page('<a href="/sveden/employees/">Педагогический состав</a>'),
+    "/sveden/employees/": page('<ul><li><a href="/docs/staff-noo.pdf">Педагогический состав: ООП НОО</a></li>'
+                               '<li><a href="/docs/staff-ooo.pdf">Педагогический состав: ООП ООО</a></li></ul>'),
+    "/docs/staff-noo.pdf": PDF,
+    "/docs/staff-ooo.pdf": PDF,
+}
+
+SITES = {"staffdocs": STAFFDOCS, "shared": SHARED, "bitrix": BITRIX, "cp1251": CP1251, "gosweb": GOSWEB, "legacy": LEGACY, "nosection": {"/": page("<p>Сайт на реконструкции</p>", "МБОУ ООШ № 7")}}
 
 
 @pytest.fixture(scope="module")
@@ -300,3 +310,12 @@ def test_subsections_sharing_one_page_both_get_its_addref_pages(results):
     assert len(sections["managers"]["addrefs"]) == len(sections["employees"]["addrefs"]) == 1
     assert item(r, "employees", "fio", "teachingStaff")["status"] == "pass"
     assert item(r, "managers", "fio", "rucovodstvo")["status"] == "pass"
+
+
+def test_staff_published_as_documents_per_programme_needs_review(results):
+    r = results["staffdocs"]
+    staff = item(r, "employees", "teachingStaff")
+    assert staff["status"] == "needs_review" and "1353" in staff["message"] and "staff-noo.pdf" in staff["message"]
+    assert item(r, "employees", "fio", "teachingStaff")["status"] == "needs_review"
+    # with no documents either, the same subsection fails (see the «bitrix» site)
+    assert item(results["bitrix"], "employees", "teachingStaff")["status"] == "fail"

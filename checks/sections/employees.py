@@ -21,6 +21,7 @@ RULES = bind(SECTION, (
     text(
         "EMP002", 'teachingStaff', 'Главный тег. Педагогический работник (строка; таблица по каждой образовательной программе)',
         note='Since 01.03.2026 (order 1353, п.12) the staff may be published per educational programme as an electronic document or as active links; MR v9 predates this and names no attribute for it. A subsection that publishes per-programme documents or links without teachingStaff markup is a case for needs_review, not fail.',
+        alt_documents="с 01.03.2026 (приказ № 1353, п.12) состав можно публиковать по каждой образовательной программе электронным документом или активными ссылками",
     ),
     text(
         "EMP003", 'fio', 'ФИО',
