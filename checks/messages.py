@@ -9,6 +9,11 @@ def attr(prop: str) -> str:
     return f'itemprop="{prop}"'
 
 
+def item_name(parent: str, itemprop: str) -> str:
+    """How reports name an item: «uchredLaw › nameUchred», or just the attribute."""
+    return f"{parent} › {itemprop}" if parent else itemprop
+
+
 def fix_hint(rule: Rule, section_title: str) -> str:
     """A concrete fix: the exact attribute to add and where."""
     if rule.fix:

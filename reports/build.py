@@ -12,6 +12,7 @@ sorting tables, no external resources).
 
 from __future__ import annotations
 
+import collections
 import itertools
 import time
 from collections.abc import Iterator, Sequence
@@ -139,8 +140,7 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
             result.pdfs += pdf.write_many(itertools.chain(pdf_jobs, school_pdfs))
             pdf_jobs = []
         else:
-            for _ in school_pdfs:
-                pass
+            collections.deque(school_pdfs, maxlen=0)  # run the generator: it writes the HTML pages
         result.timings["schools"] = time.perf_counter() - t
     if pdf_jobs:
         from reports import pdf  # noqa: PLC0415

@@ -28,11 +28,18 @@ from sqlalchemy.orm import Session
 from checks import catalogue
 from checks.artifacts import OUTCOMES
 from checks.feedback import CHANNELS
+from checks.messages import item_name
 from checks.scores import P1_1_NOTE
 from reports import summary
 from reports.data import Dataset, findings
 from reports.monthly import NOT_CHECKED_TITLES
-from reports.render import org_type_title, rule_basis, rule_fix, rule_title, status_title
+from reports.render import (
+    org_type_title,
+    rule_basis,
+    rule_fix,
+    rule_title,
+    status_title,
+)
 
 CHANNEL_COLUMNS = {
     "phone": "Телефон, %",
@@ -161,7 +168,7 @@ def findings_table(session: Session, ds: Dataset) -> Table:
     for check_id, item in findings(session, [ds.current[o] for o in ds.scope if o in ds.current]):
         org = ds.orgs[by_check[check_id].org_id]
         code = item["rule"]
-        prop = f"{item['parent']} › {item['itemprop']}" if item["parent"] else item["itemprop"]
+        prop = item_name(item["parent"], item["itemprop"])
         table.rows.append([
             org.id, org.name, org.municipality, section_titles.get(item["section"], item["section"]), code, rule_title(code), prop,
             status_title(item["status"]), item["message"], item["evidence_url"],
@@ -186,7 +193,7 @@ def rules_table() -> Table:
     ]
     table = Table("rules", "Правила", cols)
     for r in catalogue.rules():
-        prop = f"{r.parent} › {r.itemprop}" if r.parent else r.itemprop
+        prop = item_name(r.parent, r.itemprop)
         table.rows.append([r.code, section_titles.get(r.section, r.section), prop, r.title, "да" if r.optional else "нет", rule_basis(r.code), rule_fix(r.code)])
     return table
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from checks.artifacts import OUTCOMES
+from checks.messages import item_name
 from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
 
 SOURCE_TITLES = {"given": "указан", "inferred": "определён по названию", "default": "по умолчанию"}
@@ -67,7 +68,7 @@ def render_text(result: dict[str, Any], verbose: bool = False) -> str:
                          f"обязательные сведения (пунктов: {len(bad)}; список — с ключом -v)")
             continue
         for item in bad:
-            name = f"{item['parent']} › {item['itemprop']}" if item["parent"] else item["itemprop"]
+            name = item_name(item["parent"], item["itemprop"])
             mark = {"fail": "✗", "error": "!", "needs_review": "?"}[item["status"]]
             lines.append(f"  {mark} {item['rule']} {name} — {rule_title(item['rule'])}")
             lines.append(f"      {status_title(item['status'])}: {item['message']}")

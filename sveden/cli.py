@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from checks import catalogue, docs
+from checks.messages import item_name
 from checks.model import OrgType
 
 app = typer.Typer(
@@ -118,7 +119,7 @@ def rules_cmd(
             current = r.section
             s = catalogue.section_by_slug()[current]
             typer.echo(f"\n{s.title} (/sveden/{s.slug}, {s.basis})")
-        name = f"{r.parent} › {r.itemprop}" if r.parent else r.itemprop
+        name = item_name(r.parent, r.itemprop)
         flags = ("ссылка" if r.kind == "link" else "") + (" · при наличии" if r.optional else "")
         typer.echo(f"  {r.code}  {name:<40} {r.title[:70]}" + (f"  [{flags.strip(' ·')}]" if flags else ""))
     typer.echo(f"\nВсего правил: {len(rules)} · версия {catalogue.rules_version()}")

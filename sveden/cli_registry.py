@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,10 +18,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from storage.db import StorageError, open_database
-from storage.registry import ImportResult, import_registry_file, list_organizations, organization_json
+from storage.registry import (
+    ImportResult,
+    import_registry_file,
+    list_organizations,
+    organization_json,
+)
 from sveden.registry_io import FIELD_TITLES, RegistryFile, RegistryFileError
 
 registry_app = typer.Typer(
@@ -65,11 +72,20 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _open(db: str | None) -> sessionmaker[Session]:
+@contextmanager
+def _session(db: str | None) -> Iterator[Session]:
+    """A session on the registry's database; database failures become a clear message."""
     try:
-        return open_database(db)
+        maker = open_database(db)
     except StorageError as exc:
         raise _fail(str(exc)) from None
+    try:
+        with maker() as session:
+            yield session
+    except SQLAlchemyError as exc:
+        raise _fail(f"ошибка базы данных: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}") from None
+    finally:
+        maker.kw["bind"].dispose()
 
 
 def _describe(reg: RegistryFile) -> str:
@@ -129,9 +145,8 @@ def import_command(
     db: DbOption = None,
 ) -> None:
     """Загрузить реестр организаций (обновляет существующие записи по коду)."""
-    maker = _open(db)
     try:
-        with maker() as session:
+        with _session(db) as session:
             result = import_registry_file(session, file, skip_invalid=skip_invalid, deactivate_missing=deactivate_missing, dry_run=dry_run)
             if result.imported:
                 session.commit()
@@ -139,8 +154,6 @@ def import_command(
                 session.rollback()
     except RegistryFileError as exc:
         raise _fail(f"{exc}") from None
-    except SQLAlchemyError as exc:
-        raise _fail(f"ошибка базы данных: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}") from None
     failed = bool(result.errors) and not skip_invalid
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
@@ -160,12 +173,8 @@ def list_command(
     db: DbOption = None,
 ) -> None:
     """Показать организации реестра."""
-    maker = _open(db)
-    try:
-        with maker() as session:
-            orgs = list_organizations(session, municipality or None, active_only=not include_inactive)
-    except SQLAlchemyError as exc:
-        raise _fail(f"ошибка базы данных: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}") from None
+    with _session(db) as session:
+        orgs = list_organizations(session, municipality or None, active_only=not include_inactive)
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps([organization_json(o) for o in orgs], ensure_ascii=False, indent=2) + "\n")
         return
