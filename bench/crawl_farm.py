@@ -31,7 +31,7 @@ SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "DOWNLOAD_TIMEOUT=
 
 
 def measure(n: int, seed: int) -> dict:
-    from sveden.farm import generate, serve
+    from testbed.farm import generate, serve
 
     with tempfile.TemporaryDirectory() as tmp, serve(generate(n, seed=seed)) as farm:
         env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite"}

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from sveden.farm import generate
-from sveden.farm.render import crawlable_paths, respond
-from sveden.farm.server import FarmServer
+from testbed.farm import generate
+from testbed.farm.render import crawlable_paths, respond
+from testbed.farm.server import FarmServer
 
 
 def main() -> None:

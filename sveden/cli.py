@@ -142,6 +142,7 @@ def _mount_optional() -> None:
         ("sveden.cli_registry", ("registry_app", "app"), "registry"),
         ("sveden.cli_schedule", ("schedule_app", "app"), "schedule"),
         ("sveden.cli_monitoring", ("register",), None),
+        ("sveden.cli_demo", ("register",), None),
         ("sveden.cli_reports", ("register",), None),
     ):
         try:

@@ -23,7 +23,7 @@ from scrapy.exceptions import (
 from crawler import busgov
 from crawler.busgov import Blocked, ChangedShape, NotFound, Status, Unreachable
 from crawler.spiders.busgov import GaveUp, describe_failure
-from sveden.busgov_standin import DEFAULT_AGENCIES, FakeAgency, StandIn, demo_targets
+from testbed.busgov_standin import DEFAULT_AGENCIES, FakeAgency, StandIn, demo_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "busgov"

@@ -98,3 +98,14 @@ def test_rules_catalogue_json_and_rule_docs(tmp_path):
     assert doc.returncode == 0 and first["itemprop"] in doc.stdout and "Как исправить" in doc.stdout
     missing = run(["rule", "XXX999"], tmp_path)
     assert missing.returncode == 2 and "нет правила" in missing.stderr
+
+
+def test_demo_without_the_testbed_is_a_clear_error(monkeypatch):
+    from typer.testing import CliRunner
+
+    from sveden.cli import app
+
+    monkeypatch.setitem(sys.modules, "testbed.demo", None)  # as if the testbed package were not installed
+    result = CliRunner().invoke(app, ["demo", "--sites", "10"])
+    assert result.exit_code == 2
+    assert "не установлен пакет testbed" in result.output

@@ -16,9 +16,9 @@ import pytest
 from checks import catalogue
 from checks.orgtype import infer_org_type
 from crawler.extract import extract_page
-from sveden.farm import ALL_FAULTS, TYPES, generate
-from sveden.farm.render import addref_path, crawlable_paths, respond, section_path
-from sveden.farm.truth import meaningful, section_nodes
+from testbed.farm import ALL_FAULTS, TYPES, generate
+from testbed.farm.render import addref_path, crawlable_paths, respond, section_path
+from testbed.farm.truth import meaningful, section_nodes
 
 N = 160
 
@@ -269,8 +269,8 @@ def test_deterministic_across_processes_and_hash_seeds():
 
     code = (
         "import hashlib, json\n"
-        "from sveden.farm import generate\n"
-        "from sveden.farm.render import respond, crawlable_paths\n"
+        "from testbed.farm import generate\n"
+        "from testbed.farm.render import respond, crawlable_paths\n"
         "f = generate(25, seed=99, port=8000)\n"
         "h = hashlib.sha256(json.dumps(f.truth(), sort_keys=True, ensure_ascii=False).encode())\n"
         "for s in f.sites:\n"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sveden.farm import ALL_FAULTS, generate, serve
+from testbed.farm import ALL_FAULTS, generate, serve
 
 REPO = Path(__file__).resolve().parents[1]
 N_SITES = 240

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sveden.farm import ALL_FAULTS, generate, serve
-from sveden.farm.render import CHALLENGE_PAGE, GATE_COOKIE, crawlable_paths, section_path
+from testbed.farm import ALL_FAULTS, generate, serve
+from testbed.farm.render import CHALLENGE_PAGE, GATE_COOKIE, crawlable_paths, section_path
 
 REPO = Path(__file__).resolve().parents[1]
 FAULT_SITES = {i: [f] for i, f in enumerate(ALL_FAULTS)}  # site i has fault ALL_FAULTS[i]
@@ -165,7 +165,7 @@ def test_clean_shutdown_and_many_addresses():
 def test_cli_serve_writes_registry_and_truth(tmp_path):
     ready = tmp_path / "port"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sveden.farm", "serve", "--sites", "12", "--seed", "4", "--port", "0", "--registry-out", str(tmp_path / "reg.csv"),
+        [sys.executable, "-m", "testbed.farm", "serve", "--sites", "12", "--seed", "4", "--port", "0", "--registry-out", str(tmp_path / "reg.csv"),
          "--truth-out", str(tmp_path / "truth.json"), "--targets-out", str(tmp_path / "targets.json"), "--ready-file", str(ready)],
         cwd=REPO, stderr=subprocess.PIPE, text=True,
     )

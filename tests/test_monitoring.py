@@ -197,7 +197,7 @@ def test_recheck_rejudges_stored_artifacts_without_crawling(monitored):
 
 
 def test_monthly_run_includes_the_busgov_step(tmp_path):
-    from sveden.busgov_standin import StandIn, demo_targets
+    from testbed.busgov_standin import StandIn, demo_targets
 
     env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'bg.sqlite'}"}
     targets = {t["org_id"]: t for t in demo_targets()[:5]}  # by id, by ИНН, not found ×2, challenge page

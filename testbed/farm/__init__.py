@@ -3,17 +3,17 @@
 The test bed for accuracy (every item's expected status is known), the demo's data and the
 load for benchmarks. Deterministic from a seed; pages are rendered on request, never stored::
 
-    from sveden.farm import generate, serve
+    from testbed.farm import generate, serve
 
     farm = generate(200, seed=7)
     with serve(farm) as farm:          # one thread, one socket per site address, same port
         farm.targets()                 # [{"org_id", "url", "org_type"}] for the crawler
         farm.truth()                   # expected item statuses, channels and outcomes
 
-CLI: ``python -m sveden.farm serve --sites N --seed S --port P [--registry-out F.csv] [--truth-out F.json]``.
+CLI: ``python -m testbed.farm serve --sites N --seed S --port P [--registry-out F.csv] [--truth-out F.json]``.
 """
 
-from sveden.farm.server import FarmServer, serve
-from sveden.farm.spec import ALL_FAULTS, BENIGN_FAULTS, DEFAULT_FAULTS, OUTCOME_FAULTS, TYPES, Farm, SiteSpec, generate
+from testbed.farm.server import FarmServer, serve
+from testbed.farm.spec import ALL_FAULTS, BENIGN_FAULTS, DEFAULT_FAULTS, OUTCOME_FAULTS, TYPES, Farm, SiteSpec, generate
 
 __all__ = ["ALL_FAULTS", "BENIGN_FAULTS", "DEFAULT_FAULTS", "OUTCOME_FAULTS", "TYPES", "Farm", "FarmServer", "SiteSpec", "generate", "serve"]

@@ -3,7 +3,7 @@
 A small HTTP/1.1 responder (keep-alive, HEAD, GET, no chunked uploads) on top of
 ``asyncio.start_server``: one listening socket per site address, so a crawler sees
 separate hosts with their own politeness slots. Use :func:`serve` from tests (a context
-manager running the server in a background thread) or ``python -m sveden.farm serve``.
+manager running the server in a background thread) or ``python -m testbed.farm serve``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import threading
 from collections.abc import Iterator
 from email.utils import formatdate
 
-from sveden.farm.render import HANG, RESET, Reply, respond, respond_cdn, stream_chunks
-from sveden.farm.spec import Farm, SiteSpec
+from testbed.farm.render import HANG, RESET, Reply, respond, respond_cdn, stream_chunks
+from testbed.farm.spec import Farm, SiteSpec
 
 REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}

@@ -16,8 +16,8 @@ from typing import Any
 
 from checks import catalogue
 from checks.model import Kind, Rule
-from sveden.farm import names
-from sveden.farm.spec import SiteSpec, _rng
+from testbed.farm import names
+from testbed.farm.spec import SiteSpec, _rng
 
 # Probability that a given applicable item of a site gets a defect, before the site's own
 # quality factor (drawn per site from QUALITY) and the farm's ``defect_rate``.

@@ -16,7 +16,7 @@ from typing import Any
 
 from checks import catalogue
 from checks.model import Kind, Rule
-from sveden.farm.content import CDN_PREFIX, Field, Group, SiteContent, doc_key, parent_props
+from testbed.farm.content import CDN_PREFIX, Field, Group, SiteContent, doc_key, parent_props
 
 JUDGED = ("ok", "no_sveden_section")
 _MEANINGFUL = re.compile(r"[^\W_]")  # a letter or a digit: "—", "-", "___" are no content

@@ -1,6 +1,6 @@
 """A local stand-in for bus.gov.ru: the JSON endpoints the crawler reads, for tests and the demo.
 
-    python -m sveden.busgov_standin --port 8765 [--host 127.0.0.1] [--agencies AGENCIES.json]
+    python -m testbed.busgov_standin --port 8765 [--host 127.0.0.1] [--agencies AGENCIES.json]
         [--print-targets]
 
 Serves, for a set of fake agencies, the layouts of ``tests/fixtures/busgov/`` (constructed, see

@@ -14,8 +14,8 @@ from html import escape
 from urllib.parse import parse_qs, urlsplit
 
 from checks import catalogue
-from sveden.farm.content import CDN_PREFIX, DOC_TYPES, Cell, Field, Group, SectionContent, SiteContent, doc_key
-from sveden.farm.spec import SiteSpec, _rng
+from testbed.farm.content import CDN_PREFIX, DOC_TYPES, Cell, Field, Group, SectionContent, SiteContent, doc_key
+from testbed.farm.spec import SiteSpec, _rng
 
 GOSWEB_ROOT = "/svedeniya-ob-obrazovatelnoy-organizatsii/"
 # Госвеб subsection slugs (some are the long forms the platform really uses).
@@ -320,13 +320,13 @@ def home_page(spec: SiteSpec, content: SiteContent, paths: dict[str, str]) -> st
 
 
 def _news_titles() -> tuple[str, ...]:
-    from sveden.farm.names import NEWS_TITLES
+    from testbed.farm.names import NEWS_TITLES
 
     return NEWS_TITLES
 
 
 def _lookalike(spec: SiteSpec) -> str:
-    from sveden.farm.names import LOOKALIKE_NEWS
+    from testbed.farm.names import LOOKALIKE_NEWS
 
     return LOOKALIKE_NEWS[spec.index % len(LOOKALIKE_NEWS)]
 
@@ -404,7 +404,7 @@ def appeals_page(spec: SiteSpec, content: SiteContent, paths: dict[str, str]) ->
 
 
 def faq_page(spec: SiteSpec, content: SiteContent, paths: dict[str, str]) -> str:
-    from sveden.farm.names import FAQ_PAIRS
+    from testbed.farm.names import FAQ_PAIRS
 
     title = content.features["faq_text"]
     qa = "".join(f'<div class="faq-item"><p class="question"><b>Вопрос:</b> {escape(q)}</p><p class="answer"><b>Ответ:</b> {escape(a)}</p></div>' for q, a in FAQ_PAIRS)

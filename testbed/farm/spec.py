@@ -2,7 +2,7 @@
 
 ``generate()`` draws only the cheap, site-level facts (type, name, address, CMS style,
 encoding, faults); each site's pages, defects and ground truth are derived on request
-from ``(seed, index)`` by :mod:`sveden.farm.content`, so a farm of thousands of sites
+from ``(seed, index)`` by :mod:`testbed.farm.content`, so a farm of thousands of sites
 costs nothing until it is served or judged.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sveden.farm import names
+from testbed.farm import names
 
 TYPES = ("school", "kindergarten", "college", "university", "additional", "dpo")
 # Shares of organization types in a municipal registry (schools and kindergartens dominate).
@@ -118,7 +118,7 @@ class SiteSpec:
         return self.content.defects
 
     def truth(self) -> dict[str, Any]:
-        from sveden.farm.truth import site_truth
+        from testbed.farm.truth import site_truth
 
         return site_truth(self)
 
@@ -147,7 +147,7 @@ class Farm:
         self._content = lru_cache(maxsize=self.options.get("cache_sites", 512))(self._build)
 
     def _build(self, index: int):
-        from sveden.farm.content import build_site
+        from testbed.farm.content import build_site
 
         return build_site(self.sites[index])
 

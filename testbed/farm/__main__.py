@@ -1,4 +1,4 @@
-"""``python -m sveden.farm``: serve a farm, or write its registry, targets and ground truth."""
+"""``python -m testbed.farm``: serve a farm, or write its registry, targets and ground truth."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import signal
 import sys
 import time
 
-from sveden.farm.server import FarmServer
-from sveden.farm.spec import DEFAULT_FAULTS, TYPES, generate
+from testbed.farm.server import FarmServer
+from testbed.farm.spec import DEFAULT_FAULTS, TYPES, generate
 
 
 def _farm(args: argparse.Namespace):
@@ -48,7 +48,7 @@ async def _serve(farm, args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sveden.farm", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m testbed.farm", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("serve", "describe"):
         p = sub.add_parser(name, help="serve the farm until interrupted" if name == "serve" else "write the registry/targets/truth and exit")

@@ -51,7 +51,7 @@ def demo_database_url() -> str:
 
 def standin_agencies(farm):
     """bus.gov.ru cards for the farm's organizations (some with НОК results, a few unknown)."""
-    from sveden.busgov_standin import FakeAgency, FakeNok
+    from testbed.busgov_standin import FakeAgency, FakeNok
 
     agencies = []
     for site in farm.sites:
@@ -73,8 +73,8 @@ def _sveden(args: list[str], env: dict[str, str]) -> int:
 
 
 def run_demo(sites: int, seed: int, month: str, reports_dir: Path | None, echo=print) -> DemoResult:
-    from sveden.busgov_standin import StandIn
-    from sveden.farm import generate, serve
+    from testbed.busgov_standin import StandIn
+    from testbed.farm import generate, serve
 
     db_url = demo_database_url()
     env = {**os.environ, "SVEDEN_DATABASE_URL": db_url}
