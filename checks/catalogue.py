@@ -1,12 +1,18 @@
-"""The rule catalogue, collected from the section modules in the order of MR v9 table 3.1."""
+"""The audit catalogue: item rules from the section modules (MR v9 table 3.1 order), then the
+other audits (``checks/audits``). ``sveden rules`` and the rules version are generated from it."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from functools import cache
 from importlib import import_module
+from typing import Any
 
-from checks.model import Rule, Section
+from checks.audits import AUDIT_MODULES
+from checks.model import Audit, Rule, Section
+from checks.retired import RETIRED
 
 SECTION_MODULES = (
     "common",
@@ -26,6 +32,9 @@ SECTION_MODULES = (
 )
 
 RULESET = "Приказ Рособрнадзора № 1493 (ред. № 1353), МР v9.0.0"
+# Bumped whenever judging behaviour changes without a change in any audit's declaration
+# (the item judge, the feedback scan, the runner): results judged differently never share a version.
+JUDGE_REVISION = 2
 
 
 @cache
@@ -44,13 +53,36 @@ def rules() -> tuple[Rule, ...]:
 
 
 @cache
-def by_code() -> dict[str, Rule]:
-    index: dict[str, Rule] = {}
-    for r in rules():
-        if r.code in index:
-            raise RuntimeError(f"rule code {r.code} is declared twice")
-        index[r.code] = r
+def other_audits() -> tuple[Audit, ...]:
+    """Audits that are not item rules: feedback channels, bus.gov.ru comparisons."""
+    return tuple(a for m in AUDIT_MODULES for a in import_module(f"checks.audits.{m}").AUDITS)
+
+
+@cache
+def audits() -> tuple[Audit, ...]:
+    return rules() + other_audits()
+
+
+def audits_of(group: str) -> tuple[Audit, ...]:
+    return tuple(a for a in audits() if a.group == group)
+
+
+@cache
+def by_code() -> dict[str, Audit]:
+    index: dict[str, Audit] = {}
+    for a in audits():
+        if a.code in index:
+            raise RuntimeError(f"audit code {a.code} is declared twice")
+        if a.code in RETIRED:
+            raise RuntimeError(f"audit code {a.code} is retired and never reused")
+        index[a.code] = a
     return index
+
+
+@cache
+def link_itemprops() -> tuple[str, ...]:
+    """itemprops whose targets are documents: the gatherer probes their links."""
+    return tuple(sorted({r.itemprop for r in rules() if r.kind == "link"}))
 
 
 @cache
@@ -64,12 +96,26 @@ def vocabulary() -> frozenset[str]:
     return frozenset({r.itemprop for r in rules()} | {"addRef"})
 
 
+def _canonical(value: Any) -> Any:
+    """A process-independent form of a declaration (sets sorted: their order follows string hashing)."""
+    if dataclasses.is_dataclass(value):
+        return [type(value).__name__, {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
+
+
 @cache
 def rules_version() -> str:
-    """A stable fingerprint of the rule set: changes whenever any rule's meaning does."""
-    h = hashlib.sha256()
-    for r in rules():
-        h.update(repr((r.code, r.section, r.parent, r.itemprop, r.kind, r.optional, sorted(r.applies_to), r.superseded_by, bool(r.repealed))).encode())
+    """A fingerprint of everything that decides a verdict: every field of every audit (titles,
+    legal basis, fix texts and examples included) and the judge revision."""
+    h = hashlib.sha256(f"judge-{JUDGE_REVISION}".encode())
+    for a in audits():
+        h.update(json.dumps(_canonical(a), ensure_ascii=False).encode())
     return f"1493-1353-mr9.0.0+{h.hexdigest()[:10]}"
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from checks.model import ALL_TYPES, Example, Kind, OrgType, Rule, Section, Status
+from checks.messages import what_it_does
+from checks.model import ALL_TYPES, Example, Kind, OrgType, Rule, Section, Status, order_1493
 
-__all__ = ["ALL_TYPES", "OrgType", "Section", "link", "text"]
+__all__ = ["ALL_TYPES", "OrgType", "Section", "link", "order_1493", "text"]
 
 SAMPLE_TEXT = "Пример значения"
 SAMPLE_DOC = "http://127.0.0.1/docs/sample.pdf"
@@ -64,7 +65,7 @@ def default_examples(rule: Rule, parent_optional: bool = False) -> tuple[Example
 def _make(kind: Kind, code: str, itemprop: str, title: str, **kw) -> Rule:
     examples = kw.pop("examples", None)
     applies_to = kw.pop("applies_to", ALL_TYPES)
-    rule = Rule(code=code, section="", itemprop=itemprop, title=title, basis="", kind=kind, applies_to=frozenset(applies_to), **kw)
+    rule = Rule(code=code, section="", itemprop=itemprop, title=title, kind=kind, applies_to=frozenset(applies_to), **kw)
     if examples is not None:
         rule = _replace(rule, examples=tuple(examples))
     return rule
@@ -83,11 +84,16 @@ def link(code: str, itemprop: str, title: str, **kw) -> Rule:
 
 
 def bind(section: Section, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
-    """Attach section, legal basis and default examples to a section's declarations."""
+    """Attach section, legal basis, failure title, description and default examples to a section's declarations."""
     bound = []
     optional_parents = {r.itemprop for r in rules if r.optional and not r.parent}
     for r in rules:
-        r = _replace(r, section=section.slug, basis=r.basis or section.basis)
+        r = _replace(r, section=section.slug, legal=r.legal or section.legal)
+        r = _replace(
+            r,
+            failure_title=r.failure_title or f"Не размещено или размечено неверно: {r.title}",
+            description=r.description or what_it_does(r, section.title),
+        )
         if not r.examples and not r.repealed and not r.superseded_by:
             r = _replace(r, examples=default_examples(r, r.parent in optional_parents))
         bound.append(r)

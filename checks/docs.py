@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks import catalogue
-from checks.messages import attr, fix_hint
+from checks.messages import attr, fix_hint, what_it_does
 from checks.model import ORG_TYPE_TITLES, STATUS_TITLES, Kind, OrgType, Rule
 
 
@@ -34,17 +34,6 @@ def rule_json(rule: Rule) -> dict[str, Any]:
     }
 
 
-def what_it_does(rule: Rule) -> str:
-    where = f"в подразделе «{catalogue.section_by_slug()[rule.section].title}» (его странице и страницах addRef)"
-    inside = f", внутри каждого элемента с {attr(rule.parent)}" if rule.parent else ""
-    if rule.repealed:
-        return f"Сообщает, есть ли {attr(rule.itemprop)} {where}. Требование отменено, поэтому пункт всегда «не применяется»."
-    if rule.superseded_by:
-        return f"Сообщает, размещены ли эти сведения {where} по старым правилам; оценивает их правило {rule.superseded_by}."
-    what = "непустой ссылкой на открывающийся документ (или текстом «отсутствует»)" if rule.kind is Kind.link else "непустым значением"
-    return f"Проверяет, что элемент с точным атрибутом {attr(rule.itemprop)} размещён {where}{inside} {what}."
-
-
 def render_text(rule: Rule) -> str:
     section = catalogue.section_by_slug()[rule.section]
     types = ", ".join(ORG_TYPE_TITLES[OrgType(t)] for t in applicability(rule))
@@ -58,7 +47,7 @@ def render_text(rule: Rule) -> str:
         f"Основание: {rule.basis}; МР v9",
         "",
         "Что проверяет:",
-        f"  {what_it_does(rule)}",
+        f"  {what_it_does(rule, section.title)}",
         "",
         "Почему:",
         "  Приказ Рособрнадзора № 1493 (ред. № 1353) требует публиковать эти сведения, а МР v9 задаёт их микроразметку;"

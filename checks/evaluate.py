@@ -1,7 +1,8 @@
-"""Judge a site artifact against the whole rule set: the ``check`` JSON document.
+"""Run the audits on an organization's artifacts: the ``check`` JSON and the bus.gov.ru verdicts.
 
-Lighthouse-style: every rule runs on the saved artifacts; a rule that raises becomes an
-``error`` result for that item and never crashes the run.
+Lighthouse-style: every audit runs on the saved artifacts; an audit whose required artifact
+is missing gets its own «not checked» result, and one that raises becomes an ``error`` result
+and never crashes the run.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from artifacts.schema import CHECKED_OUTCOMES, OUTCOMES, RegistryFacts
 from checks import catalogue, feedback, scores
-from checks.artifacts import CHECKED_OUTCOMES, OUTCOMES, SiteView
-from checks.items import judge
-from checks.model import ItemResult, OrgType, Status
+from checks.context import Context
+from checks.model import ORG_TYPE_TITLES, Audit, AuditResult, ItemResult, OrgType, Status
 from checks.orgtype import infer_org_type
+from checks.views import SiteView
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +36,27 @@ def resolve_org_type(artifact: dict[str, Any], given: str | None) -> tuple[OrgTy
     return (inferred, "inferred") if inferred else (OrgType.school, "default")
 
 
-def _unchecked(rule, org_type: OrgType, reason: str) -> ItemResult:
-    # Repealed and superseded items are never judged, checked site or not.
-    status = Status.not_applicable if not rule.applies(org_type) or rule.repealed or rule.superseded_by else Status.error
-    return ItemResult(rule.section, rule.parent, rule.itemprop, rule.code, status, "", reason)
+def run_audit(audit: Audit, ctx: Context) -> ItemResult | AuditResult:
+    """One audit's result; never raises."""
+    for name in audit.requires:
+        reason = ctx.missing(name)
+        if reason:
+            return audit.unavailable(ctx.org_type, name, reason)
+    if not audit.applies(ctx.org_type):
+        return audit.result(Status.not_applicable, f"не применяется: {ORG_TYPE_TITLES[ctx.org_type]}")
+    try:
+        return audit.judge(ctx)
+    except Exception:  # one failing audit is an error result, never a crashed run
+        log.exception("audit %s failed", audit.code)
+        return audit.result(Status.error, f"не удалось проверить: внутренняя ошибка правила {audit.code} (подробности в журнале)")
+
+
+def run_audits(audits: tuple[Audit, ...], ctx: Context) -> list[Any]:
+    return [run_audit(a, ctx) for a in audits]
 
 
 def judge_items(site: SiteView, org_type: OrgType) -> list[ItemResult]:
-    outcome = site.outcome.get("status", "ok")
-    if outcome not in CHECKED_OUTCOMES:
-        reason = f"не проверено: {site.outcome.get('message') or OUTCOMES.get(outcome, outcome)}"
-        return [_unchecked(r, org_type, reason) for r in catalogue.rules()]
-    results = []
-    for rule in catalogue.rules():
-        try:
-            results.append(judge(rule, site, org_type))
-        except Exception as exc:  # one failing rule is an error result, never a crashed run
-            log.exception("rule %s failed", rule.code)
-            results.append(ItemResult(rule.section, rule.parent, rule.itemprop, rule.code, Status.error, "", f"ошибка проверки: {exc!r}"))
-    return results
+    return run_audits(catalogue.rules(), Context(site=site, org_type=org_type))
 
 
 def _section_summary(site: SiteView, items: list[ItemResult]) -> list[dict[str, Any]]:
@@ -94,14 +98,22 @@ def _section_summary(site: SiteView, items: list[ItemResult]) -> list[dict[str, 
     return out
 
 
-def evaluate(artifact: dict[str, Any], org_type: str | None = None, checked_at: datetime | None = None) -> dict[str, Any]:
-    """The ``check`` JSON for one site (CLI contract of ``sveden check --format json``)."""
+def evaluate(
+    artifact: dict[str, Any], org_type: str | None = None, checked_at: datetime | None = None, registry: RegistryFacts | None = None,
+) -> dict[str, Any]:
+    """The ``check`` JSON for one site (CLI contract of ``sveden check --format json``).
+
+    ``registry`` is what the region's registry says about the organization (monthly runs);
+    without it the audits that compare with the registry are ``not_applicable``.
+    """
     site = SiteView(artifact)
-    otype, how = resolve_org_type(artifact, org_type)
-    items = judge_items(site, otype)
+    otype, how = resolve_org_type(site.artifact, org_type)
+    ctx = Context(site=site, org_type=otype, registry=registry)
+    items = run_audits(catalogue.rules(), ctx)
+    audits = run_audits(catalogue.audits_of("feedback") + catalogue.audits_of("busgov")[:1], ctx)
     outcome = site.outcome
     reachable = outcome.get("status", "ok") in CHECKED_OUTCOMES
-    fb = feedback.evaluate_feedback(site) if reachable else None
+    fb = _feedback(ctx, audits, registry) if reachable else None
     result: dict[str, Any] = {
         "url": artifact.get("url", ""),
         "checked_at": (checked_at or datetime.now(UTC)).isoformat(timespec="seconds"),
@@ -116,5 +128,46 @@ def evaluate(artifact: dict[str, Any], org_type: str | None = None, checked_at: 
         "scores": scores.compute(items, fb) if reachable else None,
         "rules_version": catalogue.rules_version(),
         "counts": dict(sorted(Counter(str(i.status) for i in items).items())),
+        "audits": [a.as_json() for a in audits],
     }
     return result
+
+
+def _feedback(ctx: Context, audits: list[AuditResult], registry: RegistryFacts | None) -> dict[str, Any]:
+    """The ``feedback`` document from the scan and the FBK/BUS001 verdicts (keys kept for the JSON contract)."""
+    from checks.audits.feedback import ChannelAudit, site_scan
+
+    by_code = {a.rule: a for a in audits}
+    channels = {a.channel: by_code[a.code].status is Status.passed for a in catalogue.audits_of("feedback") if isinstance(a, ChannelAudit)}
+    fb = feedback.feedback_json(ctx.computed(site_scan), {c: channels.get(c, False) for c in feedback.CHANNELS})
+    if registry is not None:
+        link = by_code.get("BUS001")
+        agency_id = registry.get("busgov_agency_id")
+        fb["bus_gov"]["registry_agency_id"] = agency_id
+        matches = {Status.passed: True, Status.fail: False}.get(link.status) if link is not None else None
+        fb["bus_gov"]["matches_registry"] = matches
+    return fb
+
+
+# Back-compat keys of the stored bus.gov.ru card, derived from the audits (reports read them).
+_CARD_FLAGS = {"BUS002": "site_url_differs", "BUS003": "inn_differs"}
+
+
+def judge_busgov(item: dict[str, Any], registry: RegistryFacts | None) -> dict[str, Any]:
+    """The bus.gov.ru audits on one organization's card: ``{"audits", "card", "message"}``.
+
+    ``card`` is the artifact's card with ``site_url_differs``/``inn_differs`` (True on a failed
+    comparison, False on a passed one, None when nothing was compared); ``message`` is the
+    crawl's message followed by the failed comparisons.
+    """
+    ctx = Context(registry=registry, busgov=item)
+    results = run_audits(tuple(a for a in catalogue.audits_of("busgov") if "site" not in a.requires), ctx)
+    art = ctx.busgov or {}
+    card = dict(art["card"]) if art.get("card") else None
+    if card is not None:
+        for r in results:
+            if r.rule in _CARD_FLAGS:
+                card[_CARD_FLAGS[r.rule]] = {Status.fail: True, Status.passed: False}.get(r.status)
+    remarks = [r.message for r in results if r.status is Status.fail]
+    message = "; ".join(p for p in [str(art.get("message") or ""), *remarks] if p)
+    return {"audits": [r.as_json() for r in results], "card": card, "message": message}

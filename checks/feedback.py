@@ -1,4 +1,4 @@
-"""Remote feedback channels of an organization's site (НОКО indicator 1.2).
+"""What the site shows of its remote feedback channels (НОКО indicator 1.2): the shared scan.
 
 Приказ Минтруда России № 344н от 31.05.2018 and приказ Минпросвещения России № 114 от
 13.03.2019 count five remote channels: telephone, e-mail, an electronic service for appeals
@@ -8,7 +8,8 @@ one). This module finds each of them in the page artifacts of the home, index, s
 feedback pages, with evidence, and reports the Госуслуги ПОС widget, the bus.gov.ru link and
 the version for the visually impaired (information only since order 1353).
 
-A pure function of the site artifact: same artifact, same result.
+A pure function of the site artifact: same artifact, same result. The five channel audits
+(``checks.audits.feedback``, FBK001–FBK005) and the bus.gov.ru link audit (BUS001) judge it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks import feedback_patterns as fp
-from checks.artifacts import SiteView
-from checks.urls import same_site, url_key
+from artifacts import patterns as fp
+from checks.views import SiteView
+from artifacts.urls import same_site, url_key
 
 CHANNELS = ("phone", "email", "e_service", "faq", "opinion")
 CHANNEL_TITLES = {
@@ -322,33 +323,44 @@ def _low_vision(pages: list[dict[str, Any]]) -> list[dict[str, str]]:
 # ---- the verdict -------------------------------------------------------------------------
 
 
-def evaluate_feedback(site: SiteView) -> dict[str, Any]:
-    """The five НОКО 1.2 channels with evidence, the ПОС widget, bus.gov.ru and the low-vision version."""
-    scan = _Site(site)
+def scan(site: SiteView) -> dict[str, Any]:
+    """What the pages show of the five channels (evidence), the ПОС widget, bus.gov.ru and the
+    low-vision version. The channel verdicts are the audits' (``checks.audits.feedback``)."""
+    pages = _Site(site)
     evidence: dict[str, list[dict[str, str]]] = {c: [] for c in CHANNELS}
-    for page in scan.pages:
+    for page in pages.pages:
         url = _page_url(page)
         for channel, detect in _DETECTORS.items():
             bucket = evidence[channel]
-            for match in detect(page, scan):
+            for match in detect(page, pages):
                 if len(bucket) >= EVIDENCE_LIMIT:
                     break
                 entry = {"url": url, "match": match}
                 if entry not in bucket:
                     bucket.append(entry)
-    channels = {c: bool(evidence[c]) for c in CHANNELS}
-
-    pos_pages = [(page, pos_signals(page)) for page in scan.pages]
+    pos_pages = [(page, pos_signals(page)) for page in pages.pages]
     pos_found = [(page, s) for page, s in pos_pages if s["works"]]
     polls = any(s["polls"] for _, s in pos_pages)
     opa_id = next((s["opa_id"] for _, s in pos_found if s["opa_id"] is not None), None)
+    low_vision = _low_vision(pages.pages)
+    return {
+        "evidence": evidence,
+        "pos": {"found": bool(pos_found), "opa_id": opa_id, "polls": polls, "url": _page_url(pos_found[0][0]) if pos_found else ""},
+        "bus_gov": _bus_gov(pages.pages),
+        "low_vision": low_vision,
+        "pages_scanned": len(pages.pages),
+    }
 
-    low_vision = _low_vision(scan.pages)
+
+def feedback_json(found: dict[str, Any], channels: dict[str, bool]) -> dict[str, Any]:
+    """The check JSON's ``feedback``: the scan and the channel audits' verdicts."""
+    evidence = found["evidence"]
     found_titles = [CHANNEL_TITLES[c] for c in CHANNELS if channels[c]]
     missing_titles = [CHANNEL_TITLES[c] for c in CHANNELS if not channels[c]]
     summary = f"Найдено дистанционных способов взаимодействия: {sum(channels.values())} из {len(CHANNELS)}."
     if missing_titles:
         summary += " Не найдено: " + "; ".join(missing_titles) + "."
+    low_vision = found["low_vision"]
     return {
         "channels": channels,
         "evidence": evidence,
@@ -356,11 +368,11 @@ def evaluate_feedback(site: SiteView) -> dict[str, Any]:
         "channel_titles": dict(CHANNEL_TITLES),
         "found": found_titles,
         "summary": summary,
-        "pos_widget": bool(pos_found),
-        "pos": {"found": bool(pos_found), "opa_id": opa_id, "polls": polls, "url": _page_url(pos_found[0][0]) if pos_found else ""},
-        "bus_gov": _bus_gov(scan.pages),
+        "pos_widget": found["pos"]["found"],
+        "pos": found["pos"],
+        "bus_gov": dict(found["bus_gov"]),
         "low_vision_version": bool(low_vision),
         "low_vision_evidence": low_vision,
         "low_vision_note": ("Версия для слабовидящих найдена. " if low_vision else "Версия для слабовидящих не найдена. ") + LOW_VISION_REPEAL,
-        "pages_scanned": len(scan.pages),
+        "pages_scanned": found["pages_scanned"],
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from checks import catalogue
-from checks.artifacts import Node, SectionView, SiteView, legacy_key
+from checks.views import Node, SectionView, SiteView, legacy_key
 from checks.messages import attr
-from checks.urls import is_document
+from artifacts.urls import is_document
 from checks.model import ItemResult, Kind, OrgType, Rule, Status, ORG_TYPE_TITLES
 
 # A published statement that the information does not exist (MR v9: mark «отсутствует»).

@@ -30,3 +30,15 @@ def fix_hint(rule: Rule, section_title: str) -> str:
         f"Разметьте {where}{inside} элемент со сведениями «{rule.title}» атрибутом {attr(rule.itemprop)} "
         f"(точное написание, lowerCamelCase); если сведений нет — текст «отсутствует»."
     )
+
+
+def what_it_does(rule: Rule, section_title: str) -> str:
+    """The rule's description, generated from its declaration."""
+    where = f"в подразделе «{section_title}» (его странице и страницах addRef)"
+    inside = f", внутри каждого элемента с {attr(rule.parent)}" if rule.parent else ""
+    if rule.repealed:
+        return f"Сообщает, есть ли {attr(rule.itemprop)} {where}. Требование отменено, поэтому пункт всегда «не применяется»."
+    if rule.superseded_by:
+        return f"Сообщает, размещены ли эти сведения {where} по старым правилам; оценивает их правило {rule.superseded_by}."
+    what = "непустой ссылкой на открывающийся документ (или текстом «отсутствует»)" if rule.kind is Kind.link else "непустым значением"
+    return f"Проверяет, что элемент с точным атрибутом {attr(rule.itemprop)} размещён {where}{inside} {what}."

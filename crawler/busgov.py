@@ -27,6 +27,9 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from artifacts.schema import BUSGOV_VERSION
+from artifacts.urls import normalize_site_url, split_site_urls
+
 DEFAULT_BASE_URL = "https://bus.gov.ru"
 
 
@@ -371,7 +374,8 @@ def parse_search(data: Any, inn: str, site_url: str | None = None) -> SearchResu
     chosen = hits[0]
     note = ""
     if len(hits) > 1:
-        by_site = [h for h in hits if site_url and site_urls_differ(h.website, site_url) is False]
+        wanted = normalize_site_url(site_url)
+        by_site = [h for h in hits if wanted is not None and wanted in split_site_urls(h.website)]
         if by_site:
             chosen = by_site[0]
             note = f"по ИНН {inn} найдено {len(hits)} учрежд. (головное и филиалы?); выбрано agencyId {chosen.agency_id} — его сайт совпадает с сайтом в реестре"
@@ -555,90 +559,26 @@ def parse_nok(data: Any, agency_id: int) -> Nok | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Site URL comparison
-
-_URL_SPLIT = re.compile(r"[\s,;]+")
-_INDEX_FILES = re.compile(r"/(?:index|default)\.(?:php|html?|aspx?)$", re.I)
-
-
-def normalize_site_url(url: str | None) -> str | None:
-    """``https://www.School1.ru/`` and ``school1.ru`` → ``school1.ru``: host (IDN as Unicode,
-    without ``www.`` and default ports) plus path without a trailing slash or index file.
-    The scheme is ignored: bus.gov.ru cards often omit it or keep ``http://``."""
-    if not url:
-        return None
-    text = url.strip()
-    if not text:
-        return None
-    if "://" not in text:
-        text = "http://" + text.lstrip("/")
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").rstrip(".").lower()
-        port = parts.port
-    except ValueError:
-        return None
-    if not host:
-        return None
-    try:
-        host = ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label for label in host.split("."))
-    except UnicodeError:
-        pass
-    if host.startswith("www."):
-        host = host[4:]
-    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    path = _INDEX_FILES.sub("/", parts.path or "").rstrip("/")
-    return netloc + path
-
-
-def split_site_urls(value: str | None) -> list[str]:
-    """A card's ``website`` field may hold several addresses separated by commas or spaces."""
-    if not value:
-        return []
-    return [u for u in (normalize_site_url(p) for p in _URL_SPLIT.split(value.strip())) if u]
-
-
-def site_urls_differ(card_site: str | None, registry_site: str | None) -> bool | None:
-    """True when the card publishes no site or none equal to the registry's; None when the
-    registry has no site to compare with."""
-    registry = normalize_site_url(registry_site)
-    if registry is None:
-        return None
-    return registry not in split_site_urls(card_site)
-
-
-# ---------------------------------------------------------------------------------------------
 # Items
 
 ITEM_KIND = "busgov"
-ITEM_KEYS = ("kind", "org_id", "status", "agency_id", "card", "nok", "message", "fetched_at")
+ITEM_VERSION = BUSGOV_VERSION
+ITEM_KEYS = ("kind", "version", "org_id", "status", "agency_id", "card", "nok", "message", "fetched_at")
 
 
-def card_payload(card: Card, *, registry_site: str | None, registry_inn: str | None, base_url: str) -> dict[str, Any]:
-    """The item's ``card``: the parsed card plus the comparisons with the registry."""
+def card_payload(card: Card, *, base_url: str) -> dict[str, Any]:
+    """The item's ``card``: what bus.gov.ru publishes, and where a person can see it.
+
+    Comparisons with the registry are verdicts: the audits BUS002/BUS003 make them."""
     payload = card.as_dict()
     payload["card_url"] = info_card_url(base_url, card.agency_id)
-    payload["site_url_differs"] = site_urls_differ(card.site_url, registry_site)
-    if "website" in card.absent_fields and payload["site_url_differs"] is not None:
-        payload["site_url_differs"] = None  # the key is gone: unknown, not «differs»
-    payload["inn_differs"] = None if not (registry_inn and card.inn) else registry_inn != card.inn
     return payload
 
 
-def card_remarks(payload: dict[str, Any], registry_site: str | None, registry_inn: str | None) -> list[str]:
-    """Russian remarks about a card (for the item message)."""
-    notes: list[str] = []
-    if payload.get("site_url_differs"):
-        if payload.get("site_url"):
-            notes.append(f"сайт в карточке bus.gov.ru ({payload['site_url']}) не совпадает с сайтом в реестре ({registry_site})")
-        else:
-            notes.append("в карточке bus.gov.ru не указан сайт организации")
-    if payload.get("inn_differs"):
-        notes.append(f"ИНН в карточке bus.gov.ru ({payload['inn']}) не совпадает с ИНН в реестре ({registry_inn}) — agencyId в реестре, возможно, указывает на другое учреждение")
+def card_notes(payload: dict[str, Any]) -> list[str]:
+    """Russian notes about how the card was received (for the item message)."""
     absent = payload.get("absent_fields") or []
-    if absent:
-        notes.append("в ответе bus.gov.ru нет полей: " + ", ".join(absent))
-    return notes
+    return ["в ответе bus.gov.ru нет полей: " + ", ".join(absent)] if absent else []
 
 
 def make_item(
@@ -654,6 +594,7 @@ def make_item(
     """One item per organization (the ``busgov_results`` row)."""
     return {
         "kind": ITEM_KIND,
+        "version": ITEM_VERSION,
         "org_id": org_id,
         "status": str(Status(status)),
         "agency_id": agency_id,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from checks import catalogue
-from checks.urls import is_document, same_site
+from artifacts import layout
+from artifacts.urls import is_document, same_site
 
 INDEX_TITLES = ("сведения об образовательной организации", "сведения об организации", "сведения об оо")
 INDEX_PATH_MARKERS = ("/sveden", "/svedeniya-ob-obrazovatelnoy-organizatsii", "/svedeniya-ob-obrazovatelnoj-organizacii", "/svedeniya-ob-organizatsii")
@@ -54,10 +54,10 @@ def _slug_by_path(url: str) -> str | None:
     if not segs:
         return None
     last = segs[-1].removesuffix(".html").removesuffix(".php").removesuffix(".htm")
-    slugs = {s.slug.lower(): s.slug for s in catalogue.sections()}
+    slugs = {s.slug.lower(): s.slug for s in layout.SUBSECTIONS}
     if len(segs) >= 2 and segs[-2] == "sveden" and last in slugs:
         return slugs[last]
-    for s in catalogue.sections():
+    for s in layout.SUBSECTIONS:
         if any(last == a or last.startswith(a + "-") for a in s.path_aliases):
             return s.slug
     return None
@@ -69,7 +69,7 @@ def _slug_by_text(text: str) -> str | None:
     if not t:
         return None
     best: tuple[int, str] | None = None
-    for s in catalogue.sections():
+    for s in layout.SUBSECTIONS:
         for phrase in (norm_title(s.title), *s.link_titles):
             if t == phrase or t.startswith(phrase + " ") or t.startswith(phrase + "."):
                 if best is None or len(phrase) > best[0]:
@@ -98,7 +98,7 @@ def map_subsections(link_sets: list[tuple[list[dict], bool]], hosts: set[str]) -
                 slug = _slug_by_text(text)
                 how, rank = "link_text", 1
                 if slug and not trusted:
-                    full = norm_title(catalogue.section_by_slug()[slug].title)
+                    full = norm_title(layout.BY_SLUG[slug].title)
                     if norm_title(text) != full and not norm_title(text).startswith(full):
                         slug = None
             if slug and slug not in found and (slug not in candidates or rank < candidates[slug][0]):

@@ -15,6 +15,8 @@ import lxml.etree
 import lxml.html
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
+from artifacts.schema import WIDGET_CALL
+
 TEXT_LIMIT = 300  # characters of an element's text kept as evidence
 HREFS_PER_NODE = 20
 LINKS_LIMIT = 600
@@ -25,8 +27,6 @@ _WS = re.compile(r"\s+")
 _PHONE = re.compile(r"(?<![\d\w])(?:\+7|8)[\s\-‑]*\(?\d{3,5}\)?[\s\-‑]*\d{1,3}[\s\-‑]*\d{2}[\s\-‑]*\d{2}(?!\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _SCRIPT_KEYWORDS = ("pos.gosuslugi", "Widget(", "bus.gov.ru", "bvi", "special")
-# The Госуслуги ПОС starter call, often at the end of a long minified script: Widget("https://pos.gosuslugi.ru/form", 354778)
-_WIDGET_CALL = re.compile(r"""\bWidget\(\s*["'](https?://[^"']{1,200})["']\s*,\s*["']?(\d{1,12})""")
 _SEARCH_TOKEN = re.compile(r"(?<!re)search|poisk|\bfind\b", re.I)
 SEARCH_ANCESTOR_DEPTH = 4  # how far up a form may sit inside a search box
 
@@ -248,7 +248,7 @@ def extract_page(url: str, final_url: str, body: bytes, content_type: str | None
         code = s.text or ""
         if code and any(k in code for k in _SCRIPT_KEYWORDS):
             inline.append(norm_space(code)[:400])
-            widget_calls += [{"url": m.group(1), "id": m.group(2)} for m in _WIDGET_CALL.finditer(code)]
+            widget_calls += [{"url": m.group(1), "id": m.group(2)} for m in WIDGET_CALL.finditer(code)]
     for el in list(doc.iter("script", "style", "noscript")):
         if el.getparent() is not None:
             el.drop_tree()

@@ -12,8 +12,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from checks import feedback_patterns as fp
-from checks.urls import same_site, url_key
+from artifacts import patterns as fp
+from artifacts.urls import same_site, url_key
 
 # (category, link text phrases, href fragments), in the order categories take turns.
 _CATEGORIES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (

@@ -1,17 +1,14 @@
-"""Crawl many sites in one process and write their artifacts as JSON lines.
+"""Crawl many sites in one process and return their artifacts.
 
-    python -m crawler.runner --targets TARGETS.json --out ARTIFACTS.jsonl [--set KEY=VALUE ...]
-
-TARGETS.json is a list of {"org_id", "url", "org_type"}. Twisted's reactor cannot be restarted,
-so tests and tools run this as a subprocess; ``sveden check`` calls :func:`collect` once per process.
+Targets are ``{"org_id", "url", "org_type"}``. Twisted's reactor cannot be restarted, so
+:func:`collect` runs once per process; the orchestration (``sveden.gather``) calls it with the
+settings the audits need, and ``python -m sveden.gather`` is the subprocess entry for tests.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -96,24 +93,3 @@ def collect(targets: list[dict[str, Any]], overrides: dict[str, object] | None =
     return items
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--targets", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    args = ap.parse_args(argv)
-    with open(args.targets, encoding="utf-8") as fh:
-        targets = json.load(fh)
-    with open(args.out, "w", encoding="utf-8") as out:
-
-        def write(item: dict) -> None:
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
-            out.flush()
-
-        items = collect(targets, {"LOG_LEVEL": "WARNING", **parse_sets(args.set)}, write)
-    print(f"{len(items)} sites", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -62,4 +62,7 @@ SVEDEN_PROBE_BUDGET = 300  # document links probed per site
 SVEDEN_PROBE_OFFSITE = True  # documents on other hosts (CDN, ministry sites) are probed too
 SVEDEN_ADDREF_LIMIT = 10  # MR v9: at most 10 addRef pages per subsection
 SVEDEN_FEEDBACK_PAGES = 12
+# itemprops whose links are documents to probe. The audits know them (link rules); the orchestration
+# (``sveden.gather``) sets this from the rule catalogue, so the crawler never imports the checks.
+SVEDEN_PROBE_ITEMPROPS: list[str] = []
 SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot still applies delays)

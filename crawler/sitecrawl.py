@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from checks import catalogue
-from checks.artifacts import ARTIFACT_VERSION
+from artifacts import layout
+from artifacts.schema import OUTCOMES, SITE_VERSION
 from crawler import discovery
 from crawler.errors import classify_exception, classify_status
-from checks.urls import same_site
+from artifacts.urls import same_site
 from crawler.extract import extract_page
 from crawler.feedback_links import select_feedback_links
 
@@ -44,10 +44,6 @@ class Target:
         return cls(url=d["url"], org_id=d.get("org_id"), org_type=d.get("org_type"))
 
 
-def link_itemprops() -> frozenset[str]:
-    return frozenset(r.itemprop for r in catalogue.rules() if r.kind == "link")
-
-
 class SiteCrawl:
     def __init__(self, target: Target, engine=None, settings=None):
         self.target = target
@@ -59,6 +55,10 @@ class SiteCrawl:
             self.feedback_limit = settings.getint("SVEDEN_FEEDBACK_PAGES")
             self.probe_offsite = settings.getbool("SVEDEN_PROBE_OFFSITE", True)
             self.sem = asyncio.Semaphore(settings.getint("SVEDEN_SITE_CONCURRENCY"))
+            # Which itemprops link documents is the audits' knowledge: orchestration passes it in.
+            self.probe_itemprops = frozenset(settings.getlist("SVEDEN_PROBE_ITEMPROPS"))
+        else:
+            self.probe_itemprops = frozenset()
         self.index: dict[str, str] | None = None
         self.pending: dict[str, asyncio.Future] = {}
         self.unprobed = 0
@@ -166,7 +166,7 @@ class SiteCrawl:
         index_ok = not index.get("error_kind") and bool(index.get("status"))
         link_sets = ([(index["links"], True)] if index_ok else []) + [(home["links"], not index_ok)]
         mapping = discovery.map_subsections(link_sets, self.hosts)
-        for s in catalogue.sections():
+        for s in layout.SUBSECTIONS:
             if s.slug not in mapping:
                 mapping[s.slug] = (discovery.guess_subsection_url(home["final_url"], s.slug), "path")
         await asyncio.gather(*(self.crawl_section(slug, url, how) for slug, (url, how) in mapping.items()))
@@ -210,7 +210,7 @@ class SiteCrawl:
         meta["addref_errors"] = [self.pages[i]["url"] for i in idxs if i >= 0 and self.pages[i].get("error_kind")]
 
     async def probe_documents(self) -> None:
-        names = link_itemprops()
+        names = self.probe_itemprops
         urls: list[str] = []
         for meta in self.sections.values():
             for i in [meta.get("page", -1), *meta.get("addrefs", [])]:
@@ -226,12 +226,10 @@ class SiteCrawl:
         await asyncio.gather(*(self.probe(u) for u in urls[: self.probe_budget]))
 
     def finish(self, status: str, message: str, http_status: int | None) -> dict[str, Any]:
-        from checks.artifacts import OUTCOMES
-
         if status not in ("ok",) and not message:
             message = OUTCOMES.get(status, status)
         return {
-            "version": ARTIFACT_VERSION,
+            "version": SITE_VERSION,
             "url": self.target.url,
             "host": urlsplit(self.target.url).hostname,
             "hosts": sorted(h for h in self.hosts if h),  # the registry's host and the one it redirected to

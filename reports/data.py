@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from checks.artifacts import CHECKED_OUTCOMES
+from artifacts.schema import CHECKED_OUTCOMES
 from storage.models import BusGovResult, Check, ItemResult, Organization, Run
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

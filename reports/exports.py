@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from checks import catalogue
-from checks.artifacts import OUTCOMES
+from artifacts.schema import OUTCOMES
 from checks.feedback import CHANNELS
 from checks.messages import item_name
 from checks.scores import P1_1_NOTE

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from checks.artifacts import OUTCOMES
+from artifacts.schema import OUTCOMES
 from checks.feedback import CHANNELS
 from reports import charts, summary
 from reports.assets import SORT_JS, csp

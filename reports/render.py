@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from checks import catalogue
-from checks.artifacts import OUTCOMES
+from artifacts.schema import OUTCOMES
 from checks.messages import fix_hint
 from checks.model import ORG_TYPE_TITLES, STATUS_TITLES, OrgType, Status
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from checks.artifacts import OUTCOMES
+from artifacts.schema import OUTCOMES
 from checks.messages import item_name
 from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
 

@@ -212,9 +212,14 @@ class BusGovResult(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     status: Mapped[str]
     agency_id: Mapped[int | None] = mapped_column(BigInteger)
-    # {"name", "inn", "address", "site_url" (as published), "site_url_differs": bool}
+    # The artifact's card plus the audits' flags ``site_url_differs``/``inn_differs`` (reports read them)
     card: Mapped[dict[str, Any] | None]
     # {"rating_year", "openness", "comfort", "timeout" (accessibility), "goodwill", "contentment", ...}
     nok: Mapped[dict[str, Any] | None]
     message: Mapped[str] = mapped_column(Text, default="")
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the crawler gathered (``artifacts.schema.BusGovArtifact``), re-judged by ``sveden recheck``;
+    # None on rows stored before it was kept.
+    artifact: Mapped[dict[str, Any] | None]
+    # The bus.gov.ru audits' results (``checks.audits.busgov``).
+    audits: Mapped[list[Any] | None]

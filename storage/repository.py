@@ -329,6 +329,8 @@ def save_busgov(
     nok: Mapping[str, Any] | None = None,
     message: str = "",
     fetched_at: datetime | None = None,
+    artifact: Mapping[str, Any] | None = None,
+    audits: list[Any] | None = None,
 ) -> BusGovResult:
     """What bus.gov.ru publishes about an organization in this run; replaces an earlier result."""
     if status not in BUSGOV_STATUSES:
@@ -343,8 +345,22 @@ def save_busgov(
     result.nok = dict(nok) if nok is not None else None
     result.message = message
     result.fetched_at = fetched_at or utcnow()
+    result.artifact = dict(artifact) if artifact is not None else None
+    result.audits = list(audits) if audits is not None else None
     session.flush()
     return result
+
+
+def load_busgov_artifact(result: BusGovResult) -> dict[str, Any]:
+    """The gathered bus.gov.ru artifact of a stored result; rows stored before it was kept give
+    it back from their columns in the version 1 shape (upgraded on read by the audits)."""
+    if result.artifact is not None:
+        return dict(result.artifact)
+    return {
+        "kind": "busgov", "version": 1, "org_id": result.org_id, "status": result.status, "agency_id": result.agency_id,
+        "card": result.card, "nok": result.nok, "message": result.message,
+        "fetched_at": result.fetched_at.isoformat(timespec="seconds") if result.fetched_at else None,
+    }
 
 
 def busgov_results(session: Session, run_id: int) -> dict[str, BusGovResult]:

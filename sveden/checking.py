@@ -1,4 +1,4 @@
-"""``sveden check``: crawl one site in this process, judge it, store it."""
+"""``sveden check``: crawl one site in this process, judge and store it through ``sveden.judging``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import logging
 import re
 from typing import Any
 
-from checks.evaluate import evaluate
-from crawler.runner import SettingsError, collect, parse_sets, validate_settings
+from crawler.runner import SettingsError, parse_sets, validate_settings
 from crawler.spiders.sveden import validate_url
+from sveden.gather import collect
+from sveden.judging import judge_site
 
 log = logging.getLogger(__name__)
 _BARE_DOMAIN = re.compile(r"^[\w.-]+\.[a-zа-яё]{2,}(?::\d+)?(/.*)?$", re.IGNORECASE)
@@ -40,7 +41,7 @@ def run_check(url: str, org_type: str | None, settings: list[str] | None = None)
     if not artifacts:
         raise CheckInputError(f"обход сайта {url} не дал результата")
     artifact = artifacts[0]
-    return evaluate(artifact, org_type), artifact
+    return judge_site(artifact, None, org_type=org_type), artifact
 
 
 def store_check(result: dict[str, Any], artifact: dict[str, Any]) -> int:

@@ -1,4 +1,8 @@
-"""Re-judge a stored run with the current rules, without crawling again (Lighthouse: audits on saved artifacts)."""
+"""Re-judge a stored run with the current audits, without crawling again (Lighthouse: audits on saved artifacts).
+
+Everything is judged again through ``sveden.judging``: the items, the feedback channels and the
+bus.gov.ru comparisons, with the registry as it is now.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 
 from checks import catalogue
-from checks.evaluate import evaluate
 
 
 class RecheckError(Exception):
@@ -16,9 +19,9 @@ class RecheckError(Exception):
 
 def recheck_month(db_url: str, month: str) -> dict[str, Any]:
     """A new monthly run of ``month`` judged from the artifacts of its latest finished run."""
-    from crawler.pipelines import link_busgov_card
     from storage import db, repository
     from storage.models import BusGovResult, Check, ItemResult, Organization, Run
+    from sveden import judging
 
     session_factory = db.open_database(db_url)
     try:
@@ -34,7 +37,7 @@ def recheck_month(db_url: str, month: str) -> dict[str, Any]:
             )
             changed = 0
             checks = list(session.scalars(select(Check).where(Check.run_id == source.id).order_by(Check.id)))
-            agency_ids = dict(session.execute(select(Organization.id, Organization.busgov_agency_id)).tuples().all())
+            registry = {o.id: judging.registry_facts(o) for o in session.scalars(select(Organization))}
             before: dict[int, list[str]] = {}
             rows = select(ItemResult.check_id, ItemResult.status).join(Check).where(Check.run_id == source.id)
             for check_id, status in session.execute(rows.order_by(ItemResult.check_id, ItemResult.position)):
@@ -43,13 +46,12 @@ def recheck_month(db_url: str, month: str) -> dict[str, Any]:
                 artifact = repository.load_artifact(session, check.id)
                 if artifact is None:
                     raise RecheckError(f"у проверки № {check.id} ({check.org_id}) нет сохранённых данных обхода")
-                # The type the registry gave is kept; checked_at stays the crawl's time.
-                result = evaluate(artifact, check.org_type or None, checked_at=check.checked_at)
-                link_busgov_card(result, agency_ids.get(check.org_id))
+                # The type the check was judged by is kept; checked_at stays the crawl's time.
+                facts = registry.get(check.org_id) if check.org_id else None
+                _, result = judging.store_site(session, run.id, check.org_id, artifact, facts, org_type=check.org_type or None, checked_at=check.checked_at)
                 changed += before.get(check.id, []) != [i["status"] for i in result["items"]]
-                repository.save_check(session, run.id, check.org_id, result, artifact)
-            for bg in session.scalars(select(BusGovResult).where(BusGovResult.run_id == source.id)):
-                session.add(BusGovResult(**{c.key: getattr(bg, c.key) for c in BusGovResult.__table__.columns if c.key not in ("id", "run_id")}, run_id=run.id))
+            for bg in list(session.scalars(select(BusGovResult).where(BusGovResult.run_id == source.id))):
+                judging.store_busgov(session, run.id, repository.load_busgov_artifact(bg), registry.get(bg.org_id))
             repository.finish_run(session, run.id)
             return {"run_id": run.id, "source_run_id": source.id, "checks": len(checks), "changed": changed, "rules_version": run.rules_version}
     finally:

@@ -24,7 +24,7 @@ def crawl(sites: dict[str, dict[str, Route]], tmp: Path, org_types: dict[str, st
         (tmp / "targets.json").write_text(json.dumps(targets), encoding="utf-8")
         out = tmp / "artifacts.jsonl"
         proc = subprocess.run(
-            [sys.executable, "-m", "crawler.runner", "--targets", str(tmp / "targets.json"), "--out", str(out), *FAST],
+            [sys.executable, "-m", "sveden.gather", "--targets", str(tmp / "targets.json"), "--out", str(out), *FAST],
             capture_output=True, text=True, cwd=REPO, timeout=300,
         )
         assert proc.returncode == 0, proc.stderr[-4000:]

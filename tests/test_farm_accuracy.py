@@ -32,7 +32,7 @@ def _crawl(farm, tmp: Path) -> dict[str, dict]:
     targets = tmp / "targets.json"
     targets.write_text(json.dumps(farm.targets(), ensure_ascii=False), encoding="utf-8")
     out = tmp / "artifacts.jsonl"
-    cmd = [sys.executable, "-m", "crawler.runner", "--targets", str(targets), "--out", str(out)]
+    cmd = [sys.executable, "-m", "sveden.gather", "--targets", str(targets), "--out", str(out)]
     for s in SETTINGS:
         cmd += ["--set", s]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=600)

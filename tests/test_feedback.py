@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from checks import feedback_patterns as fp
-from checks.artifacts import SiteView
+from artifacts import patterns as fp
+from checks.views import SiteView
 from checks.evaluate import evaluate
 from checks.feedback import CHANNELS, EVIDENCE_LIMIT, evaluate_feedback
 from crawler.extract import extract_page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks import catalogue
-from checks.artifacts import SiteView
+from checks.views import SiteView
 from checks.items import judge
 from crawler.extract import extract_page
 

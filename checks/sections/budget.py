@@ -1,14 +1,11 @@
 """«Финансово-хозяйственная деятельность» — order 1493 п.15, MR v9 /sveden/budget."""
 
-from checks.declare import Section, bind, link, text
+from checks.declare import order_1493, Section, bind, link, text
 
 SECTION = Section(
     slug='budget',
     code='BUD',
-    title='Финансово-хозяйственная деятельность',
-    basis='Приказ № 1493 п.15',
-    link_titles=('финансово-хозяйственная деятельность',),
-    path_aliases=('finansovo-hozyaystvennaya-deyatelnost', 'finansovo-khozyaystvennaya-deyatelnost'),
+    legal=(order_1493('п.15'),),
 )
 
 RULES = bind(SECTION, (

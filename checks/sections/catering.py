@@ -1,14 +1,11 @@
 """«Организация питания в образовательной организации» — order 1493 п.19, MR v9 /sveden/catering."""
 
-from checks.declare import Section, bind, text
+from checks.declare import order_1493, Section, bind, text
 
 SECTION = Section(
     slug='catering',
     code='CAT',
-    title='Организация питания в образовательной организации',
-    basis='Приказ № 1493 п.19',
-    link_titles=('организация питания',),
-    path_aliases=('organizatsiya-pitaniya',),
+    legal=(order_1493('п.19'),),
 )
 
 RULES = bind(SECTION, (

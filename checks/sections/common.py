@@ -1,14 +1,11 @@
 """«Основные сведения» — order 1493 п.7, MR v9 /sveden/common."""
 
-from checks.declare import OrgType, Section, bind, link, text
+from checks.declare import order_1493, OrgType, Section, bind, link, text
 
 SECTION = Section(
     slug='common',
     code='CMN',
-    title='Основные сведения',
-    basis='Приказ № 1493 п.7',
-    link_titles=('основные сведения',),
-    path_aliases=('osnovnye-svedeniya',),
+    legal=(order_1493('п.7'),),
 )
 
 RULES = bind(SECTION, (

@@ -1,14 +1,11 @@
 """«Документы» — order 1493 п.9, MR v9 /sveden/document."""
 
-from checks.declare import Section, bind, link, text
+from checks.declare import order_1493, Section, bind, link, text
 
 SECTION = Section(
     slug='document',
     code='DOC',
-    title='Документы',
-    basis='Приказ № 1493 п.9',
-    link_titles=('документы',),
-    path_aliases=('dokumenty',),
+    legal=(order_1493('п.9'),),
 )
 
 RULES = bind(SECTION, (

@@ -1,14 +1,11 @@
 """«Образовательные стандарты и требования» — order 1493 п.6 (абз. последний), п.20, MR v9 /sveden/eduStandarts."""
 
-from checks.declare import OrgType, Section, bind, link, text
+from checks.declare import order_1493, OrgType, Section, bind, link, text
 
 SECTION = Section(
     slug='eduStandarts',
     code='STD',
-    title='Образовательные стандарты и требования',
-    basis='Приказ № 1493 п.6 (абз. последний), п.20',
-    link_titles=('образовательные стандарты',),
-    path_aliases=('obrazovatelnye-standarty',),
+    legal=(order_1493('п.6 (абз. последний)'), order_1493('п.20'),),
     conditional='подраздел обязателен, если организация реализует программы по ФГОС, ФГТ или собственным стандартам',
 )
 

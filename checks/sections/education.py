@@ -1,14 +1,11 @@
 """«Образование» — order 1493 п.10, MR v9 /sveden/education."""
 
-from checks.declare import ALL_TYPES, OrgType, Section, bind, link, text
+from checks.declare import order_1493, ALL_TYPES, OrgType, Section, bind, link, text
 
 SECTION = Section(
     slug='education',
     code='EDU',
-    title='Образование',
-    basis='Приказ № 1493 п.10',
-    link_titles=('образование',),
-    path_aliases=('obrazovanie',),
+    legal=(order_1493('п.10'),),
 )
 
 RULES = bind(SECTION, (

@@ -1,14 +1,11 @@
 """«Педагогический состав» — order 1493 п.12 (в ред. 1353), MR v9 /sveden/employees."""
 
-from checks.declare import Section, bind, text
+from checks.declare import order_1493, Section, bind, text
 
 SECTION = Section(
     slug='employees',
     code='EMP',
-    title='Педагогический состав',
-    basis='Приказ № 1493 п.12 (в ред. 1353)',
-    link_titles=('педагогический состав', 'педагогический (научно-педагогический) состав', 'руководство. педагогический'),
-    path_aliases=('pedagogicheskiy-sostav', 'pedagogicheskij-sostav'),
+    legal=(order_1493('п.12', amended_by='1353'),),
 )
 
 RULES = bind(SECTION, (

@@ -1,14 +1,11 @@
 """«Стипендии и меры поддержки обучающихся» — order 1493 п.17, MR v9 /sveden/grants."""
 
-from checks.declare import Section, bind, text
+from checks.declare import order_1493, Section, bind, text
 
 SECTION = Section(
     slug='grants',
     code='GRT',
-    title='Стипендии и меры поддержки обучающихся',
-    basis='Приказ № 1493 п.17',
-    link_titles=('стипендии',),
-    path_aliases=('stipendii',),
+    legal=(order_1493('п.17'),),
 )
 
 RULES = bind(SECTION, (

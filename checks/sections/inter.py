@@ -1,14 +1,11 @@
 """«Международное сотрудничество» — order 1493 п.18, MR v9 /sveden/inter."""
 
-from checks.declare import Section, bind, text
+from checks.declare import order_1493, Section, bind, text
 
 SECTION = Section(
     slug='inter',
     code='INT',
-    title='Международное сотрудничество',
-    basis='Приказ № 1493 п.18',
-    link_titles=('международное сотрудничество',),
-    path_aliases=('mezhdunarodnoe-sotrudnichestvo',),
+    legal=(order_1493('п.18'),),
 )
 
 RULES = bind(SECTION, (

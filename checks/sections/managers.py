@@ -1,14 +1,11 @@
 """«Руководство» — order 1493 п.11, MR v9 /sveden/managers."""
 
-from checks.declare import Section, bind, text
+from checks.declare import order_1493, Section, bind, text
 
 SECTION = Section(
     slug='managers',
     code='MNG',
-    title='Руководство',
-    basis='Приказ № 1493 п.11',
-    link_titles=('руководство',),
-    path_aliases=('rukovodstvo',),
+    legal=(order_1493('п.11'),),
 )
 
 RULES = bind(SECTION, (

@@ -1,14 +1,11 @@
 """«Материально-техническое обеспечение и оснащенность образовательного процесса. Доступная среда» — order 1493 п.13, MR v9 /sveden/objects."""
 
-from checks.declare import Section, bind, link, text
+from checks.declare import order_1493, Section, bind, link, text
 
 SECTION = Section(
     slug='objects',
     code='OBJ',
-    title='Материально-техническое обеспечение и оснащенность образовательного процесса. Доступная среда',
-    basis='Приказ № 1493 п.13',
-    link_titles=('материально-техническое обеспечение', 'доступная среда'),
-    path_aliases=('materialno-tehnicheskoe-obespechenie', 'materialno-tekhnicheskoe-obespechenie'),
+    legal=(order_1493('п.13'),),
 )
 
 RULES = bind(SECTION, (

@@ -1,14 +1,11 @@
 """«Платные образовательные услуги» — order 1493 п.14, MR v9 /sveden/paid_edu."""
 
-from checks.declare import OrgType, Section, bind, link, text
+from checks.declare import order_1493, OrgType, Section, bind, link, text
 
 SECTION = Section(
     slug='paid_edu',
     code='PAY',
-    title='Платные образовательные услуги',
-    basis='Приказ № 1493 п.14',
-    link_titles=('платные образовательные услуги',),
-    path_aliases=('platnye-obrazovatelnye-uslugi',),
+    legal=(order_1493('п.14'),),
 )
 
 RULES = bind(SECTION, (

@@ -1,14 +1,11 @@
 """«Структура и органы управления образовательной организацией» — order 1493 п.8, MR v9 /sveden/struct."""
 
-from checks.declare import Section, bind, link, text
+from checks.declare import order_1493, Section, bind, link, text
 
 SECTION = Section(
     slug='struct',
     code='STR',
-    title='Структура и органы управления образовательной организацией',
-    basis='Приказ № 1493 п.8',
-    link_titles=('структура и органы управления',),
-    path_aliases=('struktura-i-organy-upravleniya',),
+    legal=(order_1493('п.8'),),
 )
 
 RULES = bind(SECTION, (

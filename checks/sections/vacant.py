@@ -1,14 +1,11 @@
 """«Вакантные места для приема (перевода) обучающихся» — order 1493 п.16, MR v9 /sveden/vacant."""
 
-from checks.declare import Section, bind, text
+from checks.declare import order_1493, Section, bind, text
 
 SECTION = Section(
     slug='vacant',
     code='VAC',
-    title='Вакантные места для приема (перевода) обучающихся',
-    basis='Приказ № 1493 п.16',
-    link_titles=('вакантные места',),
-    path_aliases=('vakantnye-mesta',),
+    legal=(order_1493('п.16'),),
 )
 
 RULES = bind(SECTION, (

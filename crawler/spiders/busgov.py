@@ -336,8 +336,8 @@ class BusGovSpider(scrapy.Spider):
             return self._card_request(job)
         if step in busgov.CARD_SOURCES:
             card = busgov.parse_card(step, data, job.agency_id)
-            job.card = busgov.card_payload(card, registry_site=job.site_url, registry_inn=job.inn, base_url=self.base_url)
-            job.notes.extend(busgov.card_remarks(job.card, job.site_url, job.inn))
+            job.card = busgov.card_payload(card, base_url=self.base_url)
+            job.notes.extend(busgov.card_notes(job.card))
             return self._request(job, "nok", busgov.nok_url(self.base_url, job.agency_id))
         if step == "nok":
             nok = busgov.parse_nok(data, job.agency_id)

@@ -48,6 +48,13 @@ class SvedenSpider(scrapy.Spider):
         # Sorted work: the same registry gives the same crawl order (determinism).
         self.targets = sorted((Target.from_dict(t) for t in targets or []), key=lambda t: (t.org_id or "", t.url))
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        if not crawler.settings.getlist("SVEDEN_PROBE_ITEMPROPS"):
+            # Without it no document would be probed and every link item would need review.
+            raise ValueError("SVEDEN_PROBE_ITEMPROPS is empty: crawl through sveden.gather, which sets it from the audits")
+        return super().from_crawler(crawler, *args, **kwargs)
+
     def seed_request(self, target: Target) -> scrapy.Request:
         return scrapy.Request(
             safe_url_string(target.url),

@@ -1,17 +1,7 @@
-"""Read-only views over what the crawler gathered for one site (the site artifact).
+"""Read-only indexes over a site artifact for the audits (the format: ``artifacts.schema``).
 
-The site artifact is a JSON document (``crawler.spiders.sveden.SvedenSpider`` writes it,
-storage keeps it). Its shape::
-
-    {"version": 1, "url", "host", "org_id", "org_type",
-     "outcome": {"status", "message", "http_status"},   # see OUTCOMES
-     "index": {"url", "found_by"} | null,
-     "sections": {slug: {"url", "found_by", "status", "error_kind", "error", "final_url",
-                         "page": int, "addrefs": [int]}},
-     "pages": [{"url", "final_url", "status", "error_kind", "error", "role", "section",
-                "microdata": [{"p", "tag", "t", "h"?, "a"?}], "itemtypes", "links", "forms", ...}],
-     "probes": {url: {"status", "error_kind", "error", "method"}},
-     "stats": {...}}
+A :class:`SiteView` upgrades the artifact to the current version first, so every audit
+reads one format whatever version stored it.
 """
 
 from __future__ import annotations
@@ -20,23 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-ARTIFACT_VERSION = 1
-
-# Organization-level outcomes of a crawl (the monitoring issue's vocabulary).
-OUTCOMES = {
-    "ok": "проверен",
-    "no_sveden_section": "раздел «Сведения об образовательной организации» не найден",
-    "unreachable": "сайт недоступен (DNS или соединение отклонено)",
-    "timeout": "сайт не ответил вовремя",
-    "tls_error": "ошибка TLS-сертификата",
-    "http_error": "сайт ответил ошибкой HTTP",
-    "blocked": "доступ заблокирован (403/429 или страница-проверка)",
-    "robots_disallowed": "robots.txt запрещает обход сайта",
-    "redirect_loop": "бесконечная переадресация",
-    "too_large": "страница слишком большая",
-    "bad_url": "неверный адрес сайта",
-}
-CHECKED_OUTCOMES = ("ok", "no_sveden_section")
+from artifacts.schema import upgrade_site
 
 
 def legacy_key(token: str) -> str:
@@ -92,6 +66,7 @@ class SiteView:
     """Index of a site artifact for the rules: section views built once per check."""
 
     def __init__(self, artifact: dict[str, Any]):
+        artifact = upgrade_site(artifact)
         self.artifact = artifact
         self.pages: list[dict[str, Any]] = artifact.get("pages", [])
         self.probes: dict[str, dict[str, Any]] = artifact.get("probes", {})

@@ -1,6 +1,6 @@
 """What feedback channels look like on school sites: phrases, addresses and form shapes.
 
-Shared by the channel judge (``checks.feedback``) and the crawler's choice of pages to
+Shared by the channel audits (``checks.feedback``) and the crawler's choice of pages to
 fetch (``crawler.feedback_links``). Phrases are matched on normalized text: lower case,
 «ё» → «е», single spaces (see ``norm``).
 """
@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks.urls import is_document  # noqa: F401 - part of this module's vocabulary
+from artifacts.urls import is_document  # noqa: F401 - part of this module's vocabulary
 
 _WS = re.compile(r"\s+")
 

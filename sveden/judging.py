@@ -1,0 +1,67 @@
+"""The one path from artifacts to stored results.
+
+``sveden check``, ``sveden crawl``, ``sveden worker`` and ``sveden recheck`` all judge and store
+through these functions: the site's audits with :func:`store_site`, the bus.gov.ru audits with
+:func:`store_busgov`. Neither the crawler nor storage judges anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from artifacts.schema import RegistryFacts
+from checks.evaluate import evaluate, judge_busgov
+from storage import repository
+from storage.models import BusGovResult, Check, Organization
+
+
+def registry_facts(org: Organization | None) -> RegistryFacts | None:
+    """What the registry says about an organization, as the audits' ``registry`` artifact."""
+    if org is None:
+        return None
+    return {
+        "org_id": org.id,
+        "name": org.name,
+        "org_type": org.org_type,
+        "inn": org.inn,
+        "site_url": org.site_url,
+        "busgov_agency_id": org.busgov_agency_id,
+    }
+
+
+def judge_site(
+    artifact: dict[str, Any], registry: RegistryFacts | None, *, org_type: str | None = None, checked_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The check JSON of a site artifact: every audit that reads the site (and the registry)."""
+    otype = org_type or (registry or {}).get("org_type") or artifact.get("org_type")
+    return evaluate(artifact, otype, checked_at=checked_at, registry=registry)
+
+
+def store_site(
+    session: Session,
+    run_id: int,
+    org_id: str | None,
+    artifact: dict[str, Any],
+    registry: RegistryFacts | None,
+    *,
+    org_type: str | None = None,
+    checked_at: datetime | None = None,
+) -> tuple[Check, dict[str, Any]]:
+    """Judge a site artifact and store the check with the artifact (flushes, never commits)."""
+    result = judge_site(artifact, registry, org_type=org_type, checked_at=checked_at)
+    return repository.save_check(session, run_id, org_id, result, artifact), result
+
+
+def store_busgov(session: Session, run_id: int, item: dict[str, Any], registry: RegistryFacts | None) -> BusGovResult:
+    """Judge an organization's bus.gov.ru artifact and store it with its verdicts."""
+    verdict = judge_busgov(item, registry)
+    fetched = item.get("fetched_at")
+    return repository.save_busgov(
+        session, run_id, item["org_id"], item["status"],
+        agency_id=item.get("agency_id"), card=verdict["card"], nok=item.get("nok"), message=verdict["message"],
+        fetched_at=datetime.fromisoformat(fetched) if fetched else None,
+        artifact=item, audits=verdict["audits"],
+    )
