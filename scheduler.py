@@ -6,8 +6,10 @@ database (table ``apscheduler_jobs``, created by APScheduler itself and kept out
 
 The job does not reference the monitoring code directly: it calls :func:`run_monitoring` (textual
 reference ``scheduler:run_monitoring``, required by persistent job stores), which takes the
-cross-process guard and then calls the *target*, another textual reference
-(``sveden.monitoring:scheduled_run`` by default) as ``target(reports=<bool>)``.
+cross-process guard (:mod:`storage.locks`) and then calls the *target*, another textual reference
+(``scheduler:scheduled_run`` by default: this month's crawl and reports in child processes) as
+``target(reports=<bool>)``. A job stored with the old default target
+``sveden.monitoring:scheduled_run`` is rewritten to the new one when the scheduler ensures it.
 
 Settings are resolved field by field: explicit argument (CLI option) → environment variable →
 what the stored job already has → built-in default.
@@ -23,21 +25,16 @@ Environment variables:
 
 from __future__ import annotations
 
-import errno
-import json
 import logging
 import os
 import re
 import signal
-import socket
+import subprocess
 import sys
 import threading
-import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
-from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -62,11 +59,13 @@ JOB_ID = "monthly-monitoring"
 JOB_NAME = "Ежемесячный мониторинг"
 JOBS_TABLE = "apscheduler_jobs"
 RUNNER_REF = "scheduler:run_monitoring"
-DEFAULT_TARGET = "sveden.monitoring:scheduled_run"
+DEFAULT_TARGET = "scheduler:scheduled_run"
+#: job targets of earlier versions, still found in persistent job stores → their current name
+LEGACY_TARGETS = {"sveden.monitoring:scheduled_run": DEFAULT_TARGET}
 DEFAULT_SCHEDULE = "day=1 hour=2 minute=0"
 DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_MISFIRE_GRACE = 6 * 3600
-DEFAULT_REPORTS = False  # opt-in, like sveden.monitoring.scheduled_run's own default
+DEFAULT_REPORTS = False  # opt-in, like scheduled_run's own default
 #: returned by :func:`run_monitoring` when the guard refused a scheduled run
 SKIPPED = "skipped"
 #: exit code of the CLI when another run (or scheduler) holds the guard
@@ -77,9 +76,6 @@ ENV_TIMEZONE = "SVEDEN_SCHEDULE_TZ"
 ENV_MISFIRE_GRACE = "SVEDEN_SCHEDULE_MISFIRE_GRACE"
 ENV_TARGET = "SVEDEN_SCHEDULE_TARGET"
 ENV_REPORTS = "SVEDEN_SCHEDULE_REPORTS"
-
-MONITORING_LOCK = "monitoring"  # held while a run (scheduled or --run-now) is going
-SCHEDULER_LOCK = "scheduler"  # held by the foreground scheduler process: one per database
 
 _CRON_FIELDS = CronTrigger.FIELD_NAMES
 _CRONTAB_ALIASES = {
@@ -106,10 +102,6 @@ class ScheduleError(ValueError):
     """A schedule, time zone or duration that cannot be understood (message in Russian)."""
 
 
-class AlreadyRunning(RuntimeError):
-    """The run guard (or the scheduler guard) is held by another process or thread."""
-
-
 class JobFailed(RuntimeError):
     """The job's target returned a non-zero exit code (message in Russian)."""
 
@@ -132,6 +124,16 @@ def clear_stop() -> None:
 
 # The application's database, as storage resolves it (bare path → SQLite, postgresql:// → psycopg 3).
 from storage.db import database_url, normalize_url  # noqa: E402
+
+# The one-run-per-database guards (flock beside SQLite, advisory lock in PostgreSQL).
+from storage.locks import (  # noqa: E402
+    GUARD_HELD_ENV,
+    MONITORING_LOCK,
+    SCHEDULER_LOCK,
+    AlreadyRunning,
+    _lock_for,
+    run_guard,
+)
 
 
 def _url(url: str | None) -> str:
@@ -261,6 +263,11 @@ class JobSettings:
     misfire_grace_time: int = DEFAULT_MISFIRE_GRACE
 
 
+def current_target(target: str) -> str:
+    """``target`` under its current name (a legacy target of a stored job is renamed)."""
+    return LEGACY_TARGETS.get(target, target)
+
+
 def resolve_settings(
     stored: Job | None = None,
     *,
@@ -289,7 +296,7 @@ def resolve_settings(
         trigger = parse_schedule(DEFAULT_SCHEDULE, tz_name)
 
     stored_kwargs = stored.kwargs if stored is not None else {}
-    target = target or env.get(ENV_TARGET) or stored_kwargs.get("target") or DEFAULT_TARGET
+    target = current_target(target or env.get(ENV_TARGET) or stored_kwargs.get("target") or DEFAULT_TARGET)
     if ":" not in target:
         raise ScheduleError(f"Функция задания должна быть вида «модуль:функция», а не «{target}»")
 
@@ -311,201 +318,13 @@ def resolve_settings(
     return JobSettings(trigger=trigger, target=target, reports=reports, misfire_grace_time=grace)
 
 
-# --------------------------------------------------------------------------- run guard
-#
-# APScheduler's max_instances=1 only counts runs inside one scheduler process. A crawl started by
-# `sveden schedule --run-now` (or a second scheduler on the same database) is another process, so
-# runs are also guarded by a lock bound to the *database*:
-#
-# * PostgreSQL: a session-level advisory lock (pg_try_advisory_lock) held on a dedicated
-#   connection for the whole run. It guards every host that shares the database, and the server
-#   releases it by itself when the holder dies (its connection closes), so a crash never leaves a
-#   stale lock behind. A lock row would need heartbeats and stale-lock detection for that.
-# * SQLite (and other back ends): a database file is only shared by processes of one host, so an
-#   flock(2) on a file beside it ("<db>.monitoring.lock") is enough; the kernel drops it when the
-#   process dies, again no stale lock. flock locks belong to the open file description, so two
-#   threads of one process exclude each other too. The holder writes its PID, host and start time
-#   into the file for the refusal message. The file is never deleted: unlinking a lock file races
-#   with processes that opened the old inode.
-
-
-_PG_NAMESPACE = zlib.crc32(b"sveden.scheduler") & 0x7FFFFFFF
-_PG_KEYS = {MONITORING_LOCK: 1, SCHEDULER_LOCK: 2}
-_WHAT = {MONITORING_LOCK: "Мониторинг уже выполняется", SCHEDULER_LOCK: "Планировщик уже запущен"}
-
-
-def _holder_text(info: Mapping[str, Any] | None) -> str:
-    if not info:
-        return "другим процессом"
-    parts = []
-    if info.get("pid"):
-        parts.append(f"PID {info['pid']}")
-    if info.get("host"):
-        parts.append(f"на {info['host']}")
-    if info.get("since"):
-        parts.append(f"с {info['since']}")
-    return "процессом " + " ".join(parts) if parts else "другим процессом"
-
-
-def _holder_info(name: str) -> dict[str, Any]:
-    return {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "since": datetime.now().astimezone().strftime("%d.%m.%Y %H:%M:%S %Z").strip(),
-        "what": name,
-    }
-
-
-def _busy_message(name: str, info: Mapping[str, Any] | None) -> str:
-    tail = (
-        "повторный запуск отменён."
-        if name == MONITORING_LOCK
-        else "второй планировщик для той же базы не запускается."
-    )
-    return f"{_WHAT[name]} ({_holder_text(info)}); {tail}"
-
-
-class _FileLock:
-    def __init__(self, path: Path, name: str):
-        self.path = path
-        self.name = name
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        import fcntl  # POSIX only: the monitoring server runs Linux
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise
-            raise AlreadyRunning(_busy_message(self.name, self._read())) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps(_holder_info(self.name), ensure_ascii=False).encode())
-        self._fd = fd
-
-    def _read(self) -> dict[str, Any] | None:
-        try:
-            return json.loads(self.path.read_text(encoding="utf-8") or "null")
-        except (OSError, ValueError):
-            return None
-
-    def release(self) -> None:
-        if self._fd is None:
-            return
-        import fcntl
-
-        fd, self._fd = self._fd, None
-        try:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-
-
-class _PgAdvisoryLock:
-    def __init__(self, url: str, name: str):
-        self.url = url
-        self.name = name
-        self._engine = None
-        self._conn = None
-
-    def acquire(self) -> None:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.pool import NullPool
-
-        info = _holder_info(self.name)
-        app_name = f"sveden {self.name} pid={info['pid']}@{info['host']}"[:63]
-        engine = create_engine(
-            self.url, poolclass=NullPool, connect_args={"application_name": app_name}
-        )
-        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            got = conn.execute(
-                text("SELECT pg_try_advisory_lock(CAST(:ns AS integer), CAST(:key AS integer))"),
-                {"ns": _PG_NAMESPACE, "key": _PG_KEYS[self.name]},
-            ).scalar()
-            if not got:
-                holder = conn.execute(
-                    text(
-                        "SELECT a.application_name, a.backend_start FROM pg_locks l "
-                        "JOIN pg_stat_activity a ON a.pid = l.pid "
-                        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = :ns "
-                        "AND l.objid::bigint = :key AND l.objsubid = 2 AND l.database = "
-                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
-                    ),
-                    {"ns": _PG_NAMESPACE, "key": _PG_KEYS[self.name]},
-                ).first()
-                raise AlreadyRunning(_busy_message(self.name, _pg_holder(holder)))
-        except BaseException:
-            conn.close()
-            engine.dispose()
-            raise
-        self._engine, self._conn = engine, conn
-
-    def release(self) -> None:
-        if self._conn is None:
-            return
-        from sqlalchemy import text
-
-        conn, engine = self._conn, self._engine
-        self._conn = self._engine = None
-        try:
-            conn.execute(
-                text("SELECT pg_advisory_unlock(CAST(:ns AS integer), CAST(:key AS integer))"),
-                {"ns": _PG_NAMESPACE, "key": _PG_KEYS[self.name]},
-            )
-        finally:
-            conn.close()
-            engine.dispose()
-
-
-def _pg_holder(row) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    match = re.search(r"pid=(\d+)@(\S+)", row[0] or "")
-    since = row[1].astimezone().strftime("%d.%m.%Y %H:%M:%S %Z").strip() if row[1] else None
-    if not match:
-        return {"since": since}
-    return {"pid": match.group(1), "host": match.group(2), "since": since}
-
-
-def _lock_for(url: str, name: str):
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql":
-        return _PgAdvisoryLock(url, name)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        db = Path(parsed.database).expanduser().resolve()
-        return _FileLock(db.with_name(f"{db.name}.{name}.lock"), name)
-    from platformdirs import user_data_dir
-
-    key = zlib.crc32(parsed.render_as_string(hide_password=True).encode())
-    return _FileLock(Path(user_data_dir("sveden", appauthor=False)) / f"{name}-{key:08x}.lock", name)
-
-
-@contextmanager
-def run_guard(url: str | None = None, name: str = MONITORING_LOCK) -> Iterator[None]:
-    """Hold the cross-process guard ``name`` for ``url``'s database; raises AlreadyRunning."""
-    lock = _lock_for(_url(url), name)
-    lock.acquire()
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 # --------------------------------------------------------------------------- the job
 
 
 def _call_target(target: str, reports: bool) -> Any:
-    func = ref_to_obj(target)
+    func = ref_to_obj(current_target(target))
     result = func(reports=reports)
-    # sveden.monitoring.scheduled_run reports failure as a process-style exit code
+    # scheduled_run reports failure as a process-style exit code
     if isinstance(result, int) and not isinstance(result, bool) and result != 0:
         raise JobFailed(f"функция задания {target} вернула код {result}")
     return result
@@ -569,6 +388,49 @@ def run_now(
             _leave_run()
 
 
+def scheduled_run(reports: bool = False, reports_dir: str | None = None, extra_args: list[str] | None = None) -> int:
+    """The default target: this month's run in a child process (a reactor per run), then reports.
+
+    Resumes the month's unfinished run when there is one, so a restart after a crash or a
+    missed schedule does not crawl everything twice.
+    """
+    from sveden.monitoring import current_month
+
+    month = current_month()
+    base = [sys.executable, "-m", "sveden.cli"]
+    code = _child([*base, "crawl", "--month", month, "--resume-or-start", *(extra_args or [])])
+    if code == 0 and reports:
+        out = reports_dir or os.environ.get("SVEDEN_REPORTS_DIR") or os.path.join(os.getcwd(), "reports-out", month)
+        code = _child([*base, "report", "--month", month, "-o", out])
+    return code
+
+
+def _child(args: list[str]) -> int:
+    """Run a step in the scheduler's database; when the scheduler stops, the step stops too."""
+    url = _runtime_url or database_url()
+    env = {**os.environ, "SVEDEN_DATABASE_URL": url, GUARD_HELD_ENV: url}
+    proc = subprocess.Popen(args, env=env)
+    try:
+        while True:
+            try:
+                return proc.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                if stop_requested():
+                    return _stop_child(proc)
+    except BaseException:  # Ctrl+C or SIGTERM in --run-now: never leave the crawl running unguarded
+        _stop_child(proc)
+        raise
+
+
+def _stop_child(proc: subprocess.Popen) -> int:
+    proc.terminate()  # Scrapy shuts down gracefully on SIGTERM; the run is resumable
+    try:
+        return proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
 # --------------------------------------------------------------------------- scheduler
 
 
@@ -619,7 +481,7 @@ def ensure_job(scheduler: BackgroundScheduler, settings: JobSettings) -> Job:
         trigger=settings.trigger,
         id=JOB_ID,
         name=JOB_NAME,
-        kwargs={"target": settings.target, "reports": settings.reports},
+        kwargs={"target": current_target(settings.target), "reports": settings.reports},
         coalesce=True,
         max_instances=1,
         misfire_grace_time=settings.misfire_grace_time,

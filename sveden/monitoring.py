@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from checks import catalogue
+from storage.locks import GUARD_HELD_ENV, MONITORING_LOCK, AlreadyRunning, run_guard
 
 log = logging.getLogger(__name__)
 MSK = ZoneInfo("Europe/Moscow")
@@ -273,21 +272,19 @@ def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, w
     return close_run(db_url, plan)
 
 
-GUARD_HELD_ENV = "SVEDEN_GUARD_HELD"  # set for the scheduler's own child: it already holds the guard
-
-
 @contextmanager
 def monitoring_guard(db_url: str) -> Iterator[None]:
-    """One monitoring run per database at a time (the scheduler's guard: flock or advisory lock)."""
+    """One monitoring run per database at a time (storage.locks: flock or advisory lock).
+
+    The scheduler's own child (``GUARD_HELD_ENV`` set) runs under the guard its parent holds.
+    """
     if os.environ.get(GUARD_HELD_ENV):
         yield
         return
-    import scheduler
-
     try:
-        with scheduler.run_guard(db_url, scheduler.MONITORING_LOCK):
+        with run_guard(db_url, MONITORING_LOCK):
             yield
-    except scheduler.AlreadyRunning as exc:
+    except AlreadyRunning as exc:
         raise MonitoringError(str(exc)) from None
 
 
@@ -315,46 +312,3 @@ def check_worker_run(db_url: str, run_id: int) -> None:
     if run.status != "running":
         raise MonitoringError(f"обход № {run_id} не выполняется (состояние: {run.status})")
 
-
-def scheduled_run(reports: bool = False, reports_dir: str | None = None, extra_args: list[str] | None = None) -> int:
-    """The scheduler's job: this month's run in a child process (a reactor per run), then reports.
-
-    Resumes the month's unfinished run when there is one, so a restart after a crash or a
-    missed schedule does not crawl everything twice.
-    """
-    month = current_month()
-    base = [sys.executable, "-m", "sveden.cli"]
-    code = _child([*base, "crawl", "--month", month, "--resume-or-start", *(extra_args or [])])
-    if code == 0 and reports:
-        out = reports_dir or os.environ.get("SVEDEN_REPORTS_DIR") or os.path.join(os.getcwd(), "reports-out", month)
-        code = _child([*base, "report", "--month", month, "-o", out])
-    return code
-
-
-def _child(args: list[str]) -> int:
-    """Run a step in the scheduler's database; when the scheduler stops, the step stops too."""
-    import scheduler
-    from storage.db import database_url
-
-    url = scheduler._runtime_url or database_url()
-    env = {**os.environ, "SVEDEN_DATABASE_URL": url, GUARD_HELD_ENV: url}
-    proc = subprocess.Popen(args, env=env)
-    try:
-        while True:
-            try:
-                return proc.wait(timeout=1.0)
-            except subprocess.TimeoutExpired:
-                if scheduler.stop_requested():
-                    return _stop(proc)
-    except BaseException:  # Ctrl+C or SIGTERM in --run-now: never leave the crawl running unguarded
-        _stop(proc)
-        raise
-
-
-def _stop(proc: subprocess.Popen) -> int:
-    proc.terminate()  # Scrapy shuts down gracefully on SIGTERM; the run is resumable
-    try:
-        return proc.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return proc.wait()

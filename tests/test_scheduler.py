@@ -215,6 +215,37 @@ def test_list_on_an_empty_database_creates_nothing(tmp_path):
         assert db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 
+def test_a_job_stored_with_the_legacy_target_is_moved_to_the_new_one(url):
+    legacy = "sveden.monitoring:scheduled_run"
+    assert sched.DEFAULT_TARGET == "scheduler:scheduled_run" and sched.LEGACY_TARGETS[legacy] == sched.DEFAULT_TARGET
+    old = sched.create_scheduler(url)  # a store as an earlier version left it
+    old.start(paused=True)
+    old.add_job(sched.RUNNER_REF, sched.parse_schedule("day=1 hour=2 minute=0", "UTC"), id=sched.JOB_ID,
+                name=sched.JOB_NAME, kwargs={"target": legacy, "reports": True}, misfire_grace_time=3600)
+    old.shutdown(wait=False)
+    before = sched.stored_job(url)
+    assert before.kwargs["target"] == legacy
+    assert sched.resolve_settings(before, env={}).target == sched.DEFAULT_TARGET
+
+    messages: list[str] = []
+    scheduler = sched.start_scheduler(url, notify=messages.append)
+    try:
+        job = scheduler.get_job(sched.JOB_ID)
+        assert job.kwargs == {"target": sched.DEFAULT_TARGET, "reports": True}
+        assert job.next_run_time == before.next_run_time and job.misfire_grace_time == 3600
+    finally:
+        scheduler.shutdown(wait=True)
+    assert not any("Внимание" in m for m in messages), messages
+    assert sched.stored_job(url).kwargs["target"] == sched.DEFAULT_TARGET
+    assert sched.target_problem(sched.DEFAULT_TARGET) is None
+
+
+def test_monitoring_does_not_import_the_scheduler():
+    code = "import sys, sveden.monitoring; print('scheduler' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.stdout.strip() == "False", proc.stderr
+
+
 # --------------------------------------------------------------------------- misfires
 
 
@@ -484,7 +515,7 @@ def record(reports: bool) -> None:
 
 
 def failing(reports: bool) -> int:
-    return 3  # like sveden.monitoring.scheduled_run when the crawl fails
+    return 3  # like scheduler.scheduled_run when the crawl fails
 
 
 def slow_job(reports: bool) -> str:
