@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from checks import catalogue
 from artifacts.schema import OUTCOMES
-from checks.messages import fix_hint
+from checks.docs import fix_text
 from checks.model import ORG_TYPE_TITLES, STATUS_TITLES, OrgType, Status
 
 
@@ -86,7 +86,7 @@ def rule_fix(code: str) -> str:
     rule = catalogue.by_code().get(code)
     if rule is None:
         return ""
-    return fix_hint(rule, catalogue.section_by_slug()[rule.section].title)
+    return fix_text(rule)
 
 
 @cache

@@ -12,7 +12,7 @@ import typer
 
 from checks import catalogue, docs
 from checks.messages import item_name
-from checks.model import OrgType
+from checks.model import OrgType, Rule
 
 app = typer.Typer(
     name="sveden",
@@ -102,27 +102,34 @@ def rules_cmd(
     org_type: Annotated[OrgType | None, typer.Option("--type", help="Только правила, применимые к типу")] = None,
 ) -> None:
     """Каталог правил (генерируется из кода правил)."""
-    rules = catalogue.rules()
+    audits = catalogue.audits()
     if section:
         if section not in catalogue.section_by_slug():
             raise fail(f"нет подраздела «{section}»; есть: {', '.join(s.slug for s in catalogue.sections())}")
-        rules = tuple(r for r in rules if r.section == section)
+        audits = tuple(a for a in audits if isinstance(a, Rule) and a.section == section)
     if org_type:
-        rules = tuple(r for r in rules if r.applies(org_type))
+        audits = tuple(a for a in audits if a.applies(org_type))
     if fmt is ListFormat.json:
-        payload = {"rules_version": catalogue.rules_version(), "ruleset": catalogue.RULESET, "rules": [docs.rule_json(r) for r in rules]}
+        payload = {"rules_version": catalogue.rules_version(), "ruleset": catalogue.RULESET, "rules": [docs.rule_json(a) for a in audits]}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
     current = None
-    for r in rules:
-        if r.section != current:
-            current = r.section
-            s = catalogue.section_by_slug()[current]
-            typer.echo(f"\n{s.title} (/sveden/{s.slug}, {s.basis})")
-        name = item_name(r.parent, r.itemprop)
-        flags = ("ссылка" if r.kind == "link" else "") + (" · при наличии" if r.optional else "")
-        typer.echo(f"  {r.code}  {name:<40} {r.title[:70]}" + (f"  [{flags.strip(' ·')}]" if flags else ""))
-    typer.echo(f"\nВсего правил: {len(rules)} · версия {catalogue.rules_version()}")
+    for a in audits:
+        heading = a.section if isinstance(a, Rule) else a.group
+        if heading != current:
+            current = heading
+            if isinstance(a, Rule):
+                s = catalogue.section_by_slug()[current]
+                typer.echo(f"\n{s.title} (/sveden/{s.slug}, {s.basis})")
+            else:
+                typer.echo(f"\n{docs.GROUP_TITLES.get(a.group, a.group)} ({a.basis})")
+        if isinstance(a, Rule):
+            name = item_name(a.parent, a.itemprop)
+            flags = ("ссылка" if a.kind == "link" else "") + (" · при наличии" if a.optional else "")
+            typer.echo(f"  {a.code}  {name:<40} {a.title[:70]}" + (f"  [{flags.strip(' ·')}]" if flags else ""))
+        else:
+            typer.echo(f"  {a.code}  {a.title}")
+    typer.echo(f"\nВсего правил: {len(audits)} · версия {catalogue.rules_version()}")
 
 
 @app.command("rule")

@@ -93,7 +93,7 @@ def crawl(
     outcomes = summary["totals"].get("outcomes", {})
     typer.echo(f"Обход № {summary['run_id']} за {summary['month']}: {'завершён' if summary['status'] == 'finished' else 'прерван'}")
     typer.echo(f"Проверено организаций: {summary['done']} из {summary['total']}")
-    from checks.artifacts import OUTCOMES
+    from artifacts.schema import OUTCOMES
 
     for outcome, count in sorted(outcomes.items(), key=lambda kv: -kv[1]):
         typer.echo(f"  {OUTCOMES.get(outcome, outcome)}: {count}")

@@ -90,16 +90,16 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
 
 def worker_settings(run_id: int, db_url: str, total: int, overrides: dict[str, Any]):
     from crawler.runner import project_settings
+    from sveden.gather import gather_settings
 
-    org_types, agency_ids = _registry_maps(db_url)
     return project_settings(
         {
-            "ITEM_PIPELINES": {"crawler.pipelines.StoreCheckPipeline": 300},
+            **gather_settings(),
+            # Artifacts are judged and stored through sveden.judging, one transaction per organization.
+            "ITEM_PIPELINES": {"sveden.pipeline.JudgeAndStorePipeline": 300},
             "EXTENSIONS": {"crawler.extensions.ProbeHeadersOnly": 500, "crawler.progress.Progress": 600},
             "SVEDEN_RUN_ID": run_id,
             "SVEDEN_DATABASE_URL": db_url,
-            "SVEDEN_ORG_TYPES": org_types,
-            "SVEDEN_ORG_AGENCY_IDS": agency_ids,
             "SVEDEN_PROGRESS_TOTAL": total,
             "LOG_LEVEL": "WARNING",
             **overrides,
@@ -172,20 +172,6 @@ def wait_for_run(db_url: str, run_id: int, org_ids: list[str], timeout: float) -
             time.sleep(1.0)
     finally:
         session_factory.kw["bind"].dispose()
-
-
-def _registry_maps(db_url: str) -> tuple[dict[str, str], dict[str, int]]:
-    """Organization types and bus.gov.ru agency ids by organization id, in one query."""
-    from storage import db
-    from storage.models import Organization
-
-    session_factory = db.open_database(db_url)
-    try:
-        with session_factory() as session:
-            rows = session.execute(select(Organization.id, Organization.org_type, Organization.busgov_agency_id)).tuples().all()
-    finally:
-        session_factory.kw["bind"].dispose()
-    return {i: t for i, t, _ in rows}, {i: a for i, _, a in rows if a is not None}
 
 
 def push_targets(redis_url: str, run_id: int, targets: list[dict[str, Any]]) -> None:
@@ -311,4 +297,3 @@ def check_worker_run(db_url: str, run_id: int) -> None:
         raise MonitoringError(f"нет ежемесячного обхода № {run_id} в базе данных")
     if run.status != "running":
         raise MonitoringError(f"обход № {run_id} не выполняется (состояние: {run.status})")
-

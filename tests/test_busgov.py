@@ -23,6 +23,7 @@ from scrapy.exceptions import (
 from crawler import busgov
 from crawler.busgov import Blocked, ChangedShape, NotFound, Status, Unreachable
 from crawler.spiders.busgov import GaveUp, describe_failure
+from checks.evaluate import judge_busgov
 from testbed.busgov_standin import DEFAULT_AGENCIES, FakeAgency, StandIn, demo_targets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,23 +118,37 @@ def test_card_missing_contact_key_is_reported_not_guessed():
     del data["agency"]["website"]
     card = busgov.parse_card_agency_json(data, 240001)
     assert card.absent_fields == ["website"] and card.site_url is None
-    payload = busgov.card_payload(card, registry_site="http://gatchina-school5.example.ru", registry_inn="4705004321", base_url="https://bus.gov.ru")
-    assert payload["site_url_differs"] is None  # unknown, not «differs»
-    assert "нет полей: website" in "; ".join(busgov.card_remarks(payload, "http://gatchina-school5.example.ru", "4705004321"))
+    payload = busgov.card_payload(card, base_url="https://bus.gov.ru")
+    assert "нет полей: website" in "; ".join(busgov.card_notes(payload))
+    verdict = judge_busgov(_item(payload), {"org_id": "1", "site_url": "http://gatchina-school5.example.ru", "inn": "4705004321"})
+    assert verdict["card"]["site_url_differs"] is None  # unknown, not «differs»
+    assert _audit(verdict, "BUS002")["status"] == "not_applicable"
 
 
-def test_card_payload_compares_with_the_registry():
+def _item(card: dict, status: str = "ok") -> dict:
+    return busgov.make_item("1", status, "карточка получена", agency_id=card["agency_id"], card=card)
+
+
+def _audit(verdict: dict, code: str) -> dict:
+    return next(a for a in verdict["audits"] if a["rule"] == code)
+
+
+def test_card_is_gathered_without_verdicts_and_the_audits_compare_it_with_the_registry():
     card = busgov.parse_card_compare(load("compare_card.json"), 231547)
-    same = busgov.card_payload(card, registry_site="https://www.vsevschool2.example.ru/", registry_inn="4703012345", base_url="https://bus.gov.ru/")
-    assert same["site_url_differs"] is False and same["inn_differs"] is False
-    assert same["card_url"] == "https://bus.gov.ru/info-card/231547"
-    other = busgov.card_payload(card, registry_site="https://school2-vsev.example.ru", registry_inn="4703012346", base_url="https://bus.gov.ru")
-    assert other["site_url_differs"] is True and other["inn_differs"] is True
-    remarks = busgov.card_remarks(other, "https://school2-vsev.example.ru", "4703012346")
-    assert any("не совпадает с сайтом в реестре" in r for r in remarks)
-    assert any("ИНН в карточке" in r for r in remarks)
-    unknown = busgov.card_payload(card, registry_site=None, registry_inn=None, base_url="https://bus.gov.ru")
-    assert unknown["site_url_differs"] is None and unknown["inn_differs"] is None
+    payload = busgov.card_payload(card, base_url="https://bus.gov.ru/")
+    assert payload["card_url"] == "https://bus.gov.ru/info-card/231547"
+    assert "site_url_differs" not in payload and "inn_differs" not in payload  # the crawler gathers, audits judge
+    same = judge_busgov(_item(payload), {"org_id": "1", "site_url": "https://www.vsevschool2.example.ru/", "inn": "4703012345"})
+    assert same["card"]["site_url_differs"] is False and same["card"]["inn_differs"] is False
+    assert [a["status"] for a in same["audits"]] == ["pass", "pass"]
+    other = judge_busgov(_item(payload), {"org_id": "1", "site_url": "https://school2-vsev.example.ru", "inn": "4703012346"})
+    assert other["card"]["site_url_differs"] is True and other["card"]["inn_differs"] is True
+    assert "не совпадает с сайтом в реестре" in other["message"] and "ИНН в карточке" in other["message"]
+    assert _audit(other, "BUS003")["status"] == "fail" and "4703012346" in _audit(other, "BUS003")["message"]
+    unknown = judge_busgov(_item(payload), {"org_id": "1", "site_url": None, "inn": None})
+    assert unknown["card"]["site_url_differs"] is None and unknown["card"]["inn_differs"] is None
+    no_registry = judge_busgov(_item(payload), None)
+    assert {a["status"] for a in no_registry["audits"]} == {"not_applicable"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,7 +279,8 @@ def test_download_failures():
     ],
 )
 def test_site_url_comparison(card, registry, differs):
-    assert busgov.site_urls_differ(card, registry) is differs
+    verdict = judge_busgov(_item({"agency_id": 1, "inn": None, "site_url": card, "absent_fields": [], "card_url": ""}), {"org_id": "1", "site_url": registry})
+    assert verdict["card"]["site_url_differs"] is differs
 
 
 def test_identifiers():
@@ -388,7 +404,8 @@ def test_crawl_against_the_standin(tmp_path):
     by_id = items["busgov-01-by-id"]
     assert by_id["agency_id"] == 231547
     assert by_id["card"]["source"] == "compare" and by_id["card"]["inn"] == "4703012345"
-    assert by_id["card"]["site_url_differs"] is False and by_id["card"]["inn_differs"] is False
+    judged = {t["org_id"]: judge_busgov(items[t["org_id"]], {**t, "busgov_agency_id": t["agency_id"]}) for t in demo_targets()}
+    assert judged["busgov-01-by-id"]["card"]["site_url_differs"] is False and judged["busgov-01-by-id"]["card"]["inn_differs"] is False
     assert by_id["card"]["card_url"] == f"{base}/info-card/231547"
     assert by_id["nok"] == {"year": 2023, "group": "Общеобразовательные организации", "openness": 97.4, "comfort": 96.0,
                             "accessibility": 68.0, "goodwill": 99.1, "contentment": 98.6, "place": 57}
@@ -397,8 +414,8 @@ def test_crawl_against_the_standin(tmp_path):
     # Found by ИНН among neighbours; another site on the card; no НОК results.
     by_inn = items["busgov-02-by-inn"]
     assert by_inn["agency_id"] == 240001 and by_inn["nok"] is None
-    assert by_inn["card"]["site_url_differs"] is True
-    assert "не совпадает с сайтом в реестре" in by_inn["message"] and "результатов НОК на bus.gov.ru нет" in by_inn["message"]
+    assert judged["busgov-02-by-inn"]["card"]["site_url_differs"] is True
+    assert "не совпадает с сайтом в реестре" in judged["busgov-02-by-inn"]["message"] and "результатов НОК на bus.gov.ru нет" in by_inn["message"]
 
     assert "ни у одного ИНН не равен 4703012399" in items["busgov-03-not-found-inn"]["message"]
     assert items["busgov-04-not-found-id"]["agency_id"] == 999999

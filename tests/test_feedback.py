@@ -11,7 +11,7 @@ import pytest
 from artifacts import patterns as fp
 from checks.views import SiteView
 from checks.evaluate import evaluate
-from checks.feedback import CHANNELS, EVIDENCE_LIMIT, evaluate_feedback
+from checks.feedback import CHANNELS, EVIDENCE_LIMIT
 from crawler.extract import extract_page
 from crawler.feedback_links import select_feedback_links
 
@@ -50,7 +50,8 @@ def artifact(*pages: dict, probes: dict | None = None) -> dict:
 
 
 def feedback(*pages: dict, probes: dict | None = None) -> dict:
-    return evaluate_feedback(SiteView(artifact(*pages, probes=probes)))
+    # The check JSON's ``feedback``: the shared scan with the channel audits' (FBK001–FBK005) verdicts.
+    return evaluate(artifact(*pages, probes=probes))["feedback"]
 
 
 def matches(result: dict, channel: str) -> list[str]:
