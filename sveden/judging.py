@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from artifacts.schema import RegistryFacts
+from artifacts.schema import RegistryFacts, upgrade_busgov
 from checks.evaluate import evaluate, judge_busgov
 from storage import repository
 from storage.models import BusGovResult, Check, Organization
@@ -56,7 +56,8 @@ def store_site(
 
 
 def store_busgov(session: Session, run_id: int, item: dict[str, Any], registry: RegistryFacts | None) -> BusGovResult:
-    """Judge an organization's bus.gov.ru artifact and store it with its verdicts."""
+    """Judge an organization's bus.gov.ru artifact and store it (in the current format) with its verdicts."""
+    item = upgrade_busgov(item)
     verdict = judge_busgov(item, registry)
     fetched = item.get("fetched_at")
     return repository.save_busgov(

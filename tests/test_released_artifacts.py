@@ -1,0 +1,114 @@
+"""Artifacts and results stored by the released version (artifact version 1, commit bca09bb),
+re-judged by the current code: identical items, channels and scores; identical bus.gov.ru
+comparisons. See ``tests/fixtures/released/README.md``."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from checks.evaluate import evaluate
+
+FIXTURES = Path(__file__).parent / "fixtures" / "released"
+MONTH = "2026-10"
+
+
+def released_sites() -> list[dict]:
+    with gzip.open(FIXTURES / "sites.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def released_busgov() -> list[dict]:
+    return [json.loads(line) for line in (FIXTURES / "busgov.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def facts(row: dict) -> dict:
+    return {"org_id": row["org_id"], "busgov_agency_id": row["registry"]["busgov_agency_id"]}
+
+
+def assert_same_verdicts(old: dict, new: dict, where: str) -> None:
+    assert new["items"] == old["items"], where
+    assert new["scores"] == old["scores"], where
+    assert new["feedback"] == old["feedback"], where  # channels, evidence, bus.gov.ru link verdict
+    assert new["sections"] == old["sections"], where
+    assert (new["outcome"], new["reachable"], new["error"], new["counts"]) == (old["outcome"], old["reachable"], old["error"], old["counts"]), where
+
+
+def test_the_fixtures_are_of_the_released_version():
+    rows = released_sites()
+    assert {r["artifact"]["version"] for r in rows} == {1}
+    assert len({r["result"]["outcome"] for r in rows}) >= 8  # checked sites and every kind of failure
+    assert {r["result"]["feedback"]["bus_gov"]["matches_registry"] for r in rows if r["result"]["feedback"]} == {True, False, None}
+
+
+def test_version_1_artifacts_rejudged_give_identical_results():
+    for row in released_sites():
+        new = evaluate(row["artifact"], row["org_type"], checked_at=datetime.fromisoformat(row["result"]["checked_at"]), registry=facts(row))
+        assert_same_verdicts(row["result"], new, row["org_id"])
+        assert {a["rule"] for a in new["audits"]} == {"FBK001", "FBK002", "FBK003", "FBK004", "FBK005", "BUS001"}
+
+
+def test_a_stored_released_month_rechecked_by_the_current_code(tmp_path):
+    """Store the released month as the released version stored it, then ``recheck`` it."""
+    from storage import db, repository
+    from storage.models import BusGovResult, Check, Organization, Run
+    from sveden.recheck import recheck_month
+
+    url = f"sqlite:///{tmp_path / 'released.sqlite'}"
+    sites, cards = released_sites(), released_busgov()
+    session_factory = db.open_database(url)
+    try:
+        with session_factory() as session, session.begin():
+            for row in sites:
+                session.add(Organization(id=row["org_id"], name=row["org_id"], org_type=row["org_type"], municipality="М", site_url=row["artifact"]["url"],
+                                         busgov_agency_id=row["registry"]["busgov_agency_id"]))
+            for row in cards:
+                reg = row["registry"]
+                session.add(Organization(id=reg["org_id"], name=reg["org_id"], inn=reg["inn"], org_type="school", municipality="М",
+                                         site_url=reg["site_url"] or "", busgov_agency_id=reg["agency_id"]))
+            session.flush()
+            run = repository.start_run(session, "monthly", MONTH, sites[0]["result"]["rules_version"])
+            for row in sites:
+                repository.save_check(session, run.id, row["org_id"], row["result"], row["artifact"])
+            for row in cards:  # the released rows: comparisons inside the card, no artifact column
+                item = row["item"]
+                repository.save_busgov(session, run.id, item["org_id"], item["status"], agency_id=item["agency_id"], card=item["card"],
+                                       nok=item["nok"], message=item["message"], fetched_at=datetime.fromisoformat(item["fetched_at"]))
+            repository.finish_run(session, run.id)
+            source_id = run.id
+
+        summary = recheck_month(url, MONTH)
+        assert summary["changed"] == 0 and summary["checks"] == len(sites)
+
+        with session_factory() as session:
+            old = {row["org_id"]: row["result"] for row in sites}
+            for check in session.scalars(select(Check).where(Check.run_id == summary["run_id"])):
+                new = repository.load_check_json(session, check.id)
+                assert_same_verdicts(old[check.org_id], new, check.org_id)
+                assert new["rules_version"] != old[check.org_id]["rules_version"]  # judged by other rules: another version
+            before = {b.org_id: b for b in session.scalars(select(BusGovResult).where(BusGovResult.run_id == source_id))}
+            after = {b.org_id: b for b in session.scalars(select(BusGovResult).where(BusGovResult.run_id == summary["run_id"]))}
+            assert before.keys() == after.keys() == {row["registry"]["org_id"] for row in cards}
+            for org, b in before.items():
+                a = after[org]
+                assert (a.status, a.agency_id, a.nok, a.fetched_at) == (b.status, b.agency_id, b.nok, b.fetched_at), org
+                for flag in ("site_url_differs", "inn_differs"):
+                    assert (a.card or {}).get(flag) == (b.card or {}).get(flag), (org, flag)
+                assert set(a.message.split("; ")) == set(b.message.split("; ")), org
+                assert a.artifact["version"] == 2 and a.audits, org  # upgraded on read, judged by BUS002/BUS003
+            assert session.get(Run, summary["run_id"]).status == "finished"
+    finally:
+        session_factory.kw["bind"].dispose()
+
+
+@pytest.mark.parametrize("version", [0, "2", 99])
+def test_unreadable_artifact_versions_are_refused_in_russian(version):
+    from artifacts.schema import ArtifactError, upgrade_site
+
+    with pytest.raises(ArtifactError, match="верси"):
+        upgrade_site({"version": version})
