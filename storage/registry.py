@@ -1,5 +1,7 @@
 """The registry of organizations in the database: import (update in place by id) and listing.
 
+Storage takes records (:class:`~storage.records.OrgRecord`), not files: reading and validating a
+registry file is the input layer's job (``sveden.registry_io``, ``sveden.cli_registry``).
 Organizations are never deleted (their checks refer to them); ``deactivate_missing`` marks those
 absent from a full registry file as inactive instead, and a later import reactivates them.
 """
@@ -7,49 +9,27 @@ absent from a full registry file as inactive instead, and a later import reactiv
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Organization, utcnow
-from sveden.registry_io import OrgRecord, RegistryFile, RowError, read_registry
+from storage.records import OrgRecord
 
 # Fields that only an explicit column changes: a file without the column leaves them as they are.
 OPTIONAL_FIELDS = ("inn", "short_name", "busgov")
 
 
 @dataclass(slots=True)
-class ImportResult:
+class ImportCounts:
+    """What :func:`import_records` did to the stored organizations."""
+
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: int = 0  # invalid rows left out (skip_invalid)
     deactivated: int = 0
-    imported: bool = False  # False: nothing was written (errors without skip_invalid, or a dry run)
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
-    total_rows: int = 0
-    file: RegistryFile | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "imported": self.imported,
-            "total_rows": self.total_rows,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "skipped": self.skipped,
-            "deactivated": self.deactivated,
-            "errors": [_row_json(e) for e in self.errors],
-            "warnings": [_row_json(e) for e in self.warnings],
-        }
-
-
-def _row_json(e: RowError) -> dict[str, Any]:
-    return {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
 
 
 def import_records(
@@ -60,7 +40,7 @@ def import_records(
     extra_columns: Collection[str] | None = None,
     deactivate_missing: bool = False,
     keep_ids: Collection[str] = (),
-) -> ImportResult:
+) -> ImportCounts:
     """Insert or update organizations by id. Flushes, never commits.
 
     ``present``: the optional fields whose column the file has (others keep their stored value;
@@ -69,7 +49,7 @@ def import_records(
     come from the records. ``deactivate_missing``: organizations neither in ``records`` nor in
     ``keep_ids`` (ids of rows left out as invalid) become inactive.
     """
-    result = ImportResult()
+    result = ImportCounts()
     records = list(records)
     existing = {o.id: o for o in session.scalars(select(Organization))}
     now = utcnow()
@@ -129,43 +109,6 @@ def import_records(
                 org.updated_at = now
                 result.deactivated += 1
     session.flush()
-    return result
-
-
-def import_registry_file(
-    session: Session,
-    path: str | Path,
-    *,
-    skip_invalid: bool = False,
-    deactivate_missing: bool = False,
-    dry_run: bool = False,
-) -> ImportResult:
-    """Read, validate and import a registry file. Flushes, never commits.
-
-    With any invalid row nothing is imported unless ``skip_invalid``; ``dry_run`` counts what an
-    import would do and writes nothing (the caller rolls back). Raises
-    ``sveden.registry_io.RegistryFileError`` for an unreadable file.
-    """
-    reg = read_registry(path)
-    invalid = reg.invalid_rows
-    if reg.errors and not skip_invalid:
-        return ImportResult(errors=reg.errors, warnings=reg.warnings, total_rows=reg.total_rows, skipped=reg.total_rows, file=reg)
-    present = [f for f in OPTIONAL_FIELDS if f in reg.columns]
-    with session.no_autoflush:
-        result = import_records(
-            session,
-            reg.records,
-            present=present,
-            extra_columns=reg.extra_columns,
-            deactivate_missing=deactivate_missing,
-            keep_ids=reg.all_ids,  # an invalid row's organization is not «missing» from the registry
-        )
-    result.skipped = invalid
-    result.errors = reg.errors
-    result.warnings = reg.warnings
-    result.total_rows = reg.total_rows
-    result.file = reg
-    result.imported = not dry_run
     return result
 
 

@@ -1,6 +1,7 @@
 """``sveden registry``: import the registry of organizations and list it.
 
-Mounted by the main CLI as ``app.add_typer(registry_app, name="registry")``.
+Mounted by the main CLI as ``app.add_typer(registry_app, name="registry")``. The import reads the
+file with :mod:`sveden.registry_io` and hands the valid records to :mod:`storage.registry`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,12 +24,13 @@ from sqlalchemy.orm import Session
 
 from storage.db import StorageError, open_database
 from storage.registry import (
-    ImportResult,
-    import_registry_file,
+    OPTIONAL_FIELDS,
+    ImportCounts,
+    import_records,
     list_organizations,
     organization_json,
 )
-from sveden.registry_io import FIELD_TITLES, RegistryFile, RegistryFileError
+from sveden.registry_io import FIELD_TITLES, RegistryFile, RegistryFileError, RowError, read_registry
 
 registry_app = typer.Typer(
     name="registry",
@@ -86,6 +89,73 @@ def _session(db: str | None) -> Iterator[Session]:
         raise _fail(f"ошибка базы данных: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}") from None
     finally:
         maker.kw["bind"].dispose()
+
+
+@dataclass(slots=True)
+class ImportResult(ImportCounts):
+    """An import of a registry file: what was stored, and what the file had wrong."""
+
+    skipped: int = 0  # invalid rows left out (skip_invalid)
+    imported: bool = False  # False: nothing was written (errors without skip_invalid, or a dry run)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    total_rows: int = 0
+    file: RegistryFile | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "total_rows": self.total_rows,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "deactivated": self.deactivated,
+            "errors": [_row_json(e) for e in self.errors],
+            "warnings": [_row_json(e) for e in self.warnings],
+        }
+
+
+def _row_json(e: RowError) -> dict[str, Any]:
+    return {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
+
+
+def import_registry_file(
+    session: Session,
+    path: str | Path,
+    *,
+    skip_invalid: bool = False,
+    deactivate_missing: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Read, validate and import a registry file. Flushes, never commits.
+
+    With any invalid row nothing is imported unless ``skip_invalid``; ``dry_run`` counts what an
+    import would do and writes nothing (the caller rolls back). Raises
+    ``sveden.registry_io.RegistryFileError`` for an unreadable file.
+    """
+    reg = read_registry(path)
+    if reg.errors and not skip_invalid:
+        return ImportResult(errors=reg.errors, warnings=reg.warnings, total_rows=reg.total_rows, skipped=reg.total_rows, file=reg)
+    present = [f for f in OPTIONAL_FIELDS if f in reg.columns]
+    with session.no_autoflush:
+        counts = import_records(
+            session,
+            reg.records,
+            present=present,
+            extra_columns=reg.extra_columns,
+            deactivate_missing=deactivate_missing,
+            keep_ids=reg.all_ids,  # an invalid row's organization is not «missing» from the registry
+        )
+    return ImportResult(
+        **asdict(counts),
+        skipped=reg.invalid_rows,
+        imported=not dry_run,
+        errors=reg.errors,
+        warnings=reg.warnings,
+        total_rows=reg.total_rows,
+        file=reg,
+    )
 
 
 def _describe(reg: RegistryFile) -> str:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from checks.model import OrgType
 from checks.orgtype import parse_org_type
+from storage.records import OrgRecord  # the record type storage takes
 
 # Fields of a registry row, and their titles in messages.
 FIELD_TITLES: dict[str, str] = {
@@ -97,20 +98,6 @@ class RowError:
     def __str__(self) -> str:
         value = f" «{self.value}»" if self.value else ""
         return f"строка {self.row}, столбец «{self.column}»{value}: {self.reason}"
-
-
-@dataclass(slots=True)
-class OrgRecord:
-    row: int
-    id: str
-    inn: str | None
-    name: str
-    short_name: str
-    org_type: str
-    municipality: str
-    site_url: str
-    busgov_agency_id: int | None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from checks.evaluate import evaluate
 from storage import db, repository
 from storage.models import Check, Organization
-from storage.registry import import_registry_file, list_organizations
-from sveden.cli_registry import registry_app
+from storage.registry import list_organizations
+from sveden.cli_registry import import_registry_file, registry_app
 from sveden.registry_io import RegistryFileError, normalize_inn, normalize_site_url, read_registry
 
 HEADER_RU = ["№", "Код", "ИНН", "Полное наименование", "Тип", "Муниципальное образование", "Адрес сайта", "Округ"]
