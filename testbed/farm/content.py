@@ -613,10 +613,75 @@ def build_site(spec: SiteSpec) -> SiteContent:
                              [[r.choice(("Столовая на 120 посадочных мест", "Пищеблок", "Буфет-раздаточная")), facts["address"], "Приспособлена"] for _ in range(r.randrange(1, 3))], "Объекты питания"))
     sec.blocks.append(_top("health", "Условия охраны здоровья", "Медицинский кабинет, договор с ГБУЗ ЛО «ЦРБ» о медицинском обслуживании"))
 
+    _complete_from_catalogue(b, sections)
     content = SiteContent(spec=spec, sections=sections, docs=b.docs, defects=b.defects, features=feat, facts=facts, channels=channels, site_nodes=[], paths={})
     _apply_site_defects(b, content, quality * spec.farm.options.get("defect_rate", 1.0))
     _finish(b, content)
     return content
+
+
+# -- every rule of the catalogue -----------------------------------------------------------------
+
+OPTIONAL_PUBLISHED = 0.5  # a «при наличии» item the hand-written model leaves out is published this often
+
+
+def _generic_value(b: _Builder, rule: Rule, rng: random.Random) -> Cell:
+    if rule.kind is Kind.link:
+        return b.link(rule.itemprop, rule.itemprop.lower(), "Документ")
+    return Cell(rule.itemprop, f"Сведения: {rule.title[:60].lower()}", (), rule.itemprop, rule.title)
+
+
+def _complete_from_catalogue(b: _Builder, sections: dict[str, SectionContent]) -> None:
+    """Publish, from its declaration, every rule the hand-written model above leaves out.
+
+    A new rule in ``checks/sections`` then appears on the farm's pages (and in its truth) with no
+    edit here; the hand-written content stays the realistic part. Its own random stream keeps the
+    rest of the site as it was.
+    """
+    rng = _rng(b.spec.farm.seed, b.spec.index, "catalogue")
+    decided: dict[str, bool] = {}  # an itemprop of two subsections (interNum) is in both or in neither
+
+    homes: dict[str, set[str]] = {}
+    for r in catalogue.rules():
+        homes.setdefault(f"{r.parent}/{r.itemprop}", set()).add(r.section)
+    by_hand = {bl.cell.key for sec in sections.values() for bl in sec.blocks if isinstance(bl, Field)}
+    by_hand |= {k for sec in sections.values() for bl in sec.blocks if isinstance(bl, Group) for k in (bl.parent, *bl.keys)}
+
+    def publish(rule: Rule) -> bool:
+        key = f"{rule.parent}/{rule.itemprop}"
+        if len(homes[key]) > 1 and (rule.itemprop in by_hand or any(sections[h].state != "ok" for h in homes[key])):
+            return False  # the hand-written model places it, or it could only be misplaced
+        if not rule.optional:
+            return True
+        if key not in decided:
+            decided[key] = rng.random() < OPTIONAL_PUBLISHED
+        return decided[key]
+
+    for slug, sec in sections.items():
+        if sec.state != "ok":
+            continue
+        rules = [r for r in catalogue.section_rules()[slug] if r.applies(b.t) and not r.repealed and not r.superseded_by]
+        published = {bl.cell.key for bl in sec.blocks if isinstance(bl, Field)} | {bl.parent for bl in sec.blocks if isinstance(bl, Group)}
+        for rule in rules:
+            if rule.parent or rule.itemprop in published:
+                continue
+            if not publish(rule):
+                continue
+            children = [c for c in rules if c.parent == rule.itemprop and publish(c)]
+            if children:
+                row = [_generic_value(b, c, rng) for c in children]
+                sec.blocks.append(_group(b, rule.itemprop, [(c.itemprop, c.title[:40]) for c in children], [row], rule.title[:60]))
+            elif rule.itemprop not in parent_props(slug):
+                sec.blocks.append(_top(rule.itemprop, rule.title[:60], _generic_value(b, rule, rng)))
+        for rule in rules:
+            group = _find_group(sec, rule.parent) if rule.parent else None
+            # An itemprop the hand-written model uses anywhere (email) is its decision: never a second guess.
+            if group is None or rule.itemprop in group.keys or rule.itemprop in by_hand or not publish(rule):
+                continue
+            group.keys.append(rule.itemprop)
+            group.headers.append(rule.title[:40])
+            for row in group.rows:
+                row.append(_generic_value(b, rule, rng))
 
 
 # -- defects ---------------------------------------------------------------------------------------
