@@ -11,7 +11,7 @@ from dataclasses import replace
 from checks.messages import what_it_does
 from checks.model import ALL_TYPES, Example, Kind, OrgType, Rule, Section, Status, order_1493
 
-__all__ = ["ALL_TYPES", "OrgType", "Section", "link", "order_1493", "text"]
+__all__ = ["ALL_TYPES", "Example", "OrgType", "Section", "Status", "link", "order_1493", "text"]
 
 SAMPLE_TEXT = "Пример значения"
 SAMPLE_DOC = "http://127.0.0.1/docs/sample.pdf"
@@ -19,6 +19,13 @@ SAMPLE_DOC = "http://127.0.0.1/docs/sample.pdf"
 
 def _wrap(parent: str, inner: str) -> str:
     return f'<table><tr itemprop="{parent}"><td>{inner}</td></tr></table>' if parent else f"<div>{inner}</div>"
+
+
+# The version for the visually impaired (itemprop="copy"), repealed by order 1353: information either way.
+REPEALED_EXAMPLES = (
+    Example('<a itemprop="copy" href="http://127.0.0.1/?special=Y">Версия для слабовидящих</a>', Status.not_applicable, "версия есть — требование отменено, сообщается для сведения"),
+    Example("<div><p>Текст без разметки</p></div>", Status.not_applicable, "версии нет — это не нарушение"),
+)
 
 
 def default_examples(rule: Rule, parent_optional: bool = False) -> tuple[Example, ...]:
@@ -59,7 +66,7 @@ def default_examples(rule: Rule, parent_optional: bool = False) -> tuple[Example
     if OrgType.school not in rule.applies_to:
         org = sorted(rule.applies_to)[0]
         examples = [replace(e, org_type=org) for e in examples]
-    return tuple(examples)
+    return tuple(replace(e, declared=False) for e in examples)
 
 
 def _make(kind: Kind, code: str, itemprop: str, title: str, **kw) -> Rule:
@@ -94,7 +101,10 @@ def bind(section: Section, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
             failure_title=r.failure_title or f"Не размещено или размечено неверно: {r.title}",
             description=r.description or what_it_does(r, section.title),
         )
-        if not r.examples and not r.repealed and not r.superseded_by:
-            r = _replace(r, examples=default_examples(r, r.parent in optional_parents))
+        if r.repealed and not r.examples:
+            r = _replace(r, examples=REPEALED_EXAMPLES)
+        elif not r.repealed and not r.superseded_by:
+            # Hand-written examples (a rule's own meaning) first, then those every rule of its kind must pass.
+            r = _replace(r, examples=r.examples + default_examples(r, r.parent in optional_parents))
         bound.append(r)
     return tuple(bound)

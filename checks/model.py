@@ -162,6 +162,7 @@ class Example:
     page: str = "section"
     registry: dict[str, Any] | None = None
     busgov: dict[str, Any] | None = None
+    declared: bool = True  # False for the examples every rule of its kind gets (``checks.declare``)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -170,7 +170,7 @@ class Check(Base):
 
 
 class ItemResult(Base):
-    """One rule's result within a check (218 per check)."""
+    """One item rule's result within a check (one per rule of the catalogue)."""
 
     __tablename__ = "item_results"
     __table_args__ = (Index(None, "rule", "status"), Index(None, "status"))

@@ -1,7 +1,7 @@
 """Accuracy against the farm's ground truth: crawl ~240 synthetic sites of every type with the
 real batch runner, judge them with ``checks.evaluate`` and require 100% precision and recall.
 
-Compared: each of the 218 items (pass vs not-pass, and the exact status wherever the truth has
+Compared: each item rule of the catalogue (pass vs not-pass, and the exact status wherever the truth has
 one), the five feedback channels, and the organization outcome. A disagreement names the site,
 the item and both answers.
 """

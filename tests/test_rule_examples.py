@@ -59,6 +59,20 @@ def test_every_audit_that_can_fail_has_a_passing_and_a_failing_example():
         assert "pass" in expects and "fail" in expects, audit.code
 
 
+def test_rules_with_a_meaning_of_their_own_have_hand_written_examples():
+    """Repealed, superseded, documents instead of markup, dates, statements of absence: each
+    has declared examples of a good and a bad page, beside the generated ones."""
+    special = [r for r in catalogue.rules() if r.repealed or r.superseded_by or r.alt_documents or r.itemprop in ("regDate", "prescriptionDocLink")]
+    assert len(special) >= 18
+    for rule in special:
+        declared = [ex for ex in rule.examples if ex.declared]
+        assert len(declared) >= 2 and len({(ex.html, ex.expect) for ex in declared}) >= 2, rule.code
+        if not rule.repealed and not rule.superseded_by:
+            assert {"pass", "fail"} <= {str(ex.expect) for ex in declared} or (rule.alt_documents and "needs_review" in {str(ex.expect) for ex in declared}), rule.code
+    for audit in catalogue.other_audits():
+        assert all(ex.declared for ex in audit.examples), audit.code
+
+
 def test_every_audit_declares_what_the_catalogue_shows():
     for a in catalogue.audits():
         assert a.title and a.failure_title and a.description and a.legal and a.requires, a.code

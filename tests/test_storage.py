@@ -14,6 +14,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from checks import catalogue
 from checks.evaluate import evaluate
 from storage import db, migrate, repository
 from storage.models import Artifact, BusGovResult, Check, ItemResult, Organization, Run
@@ -182,7 +183,7 @@ def test_check_round_trip(maker: sessionmaker[Session]) -> None:
         loaded = repository.load_check_json(s, check_id)
         assert loaded == saved
         assert list(loaded) == list(saved)
-        assert len(loaded["items"]) == 218
+        assert len(loaded["items"]) == len(catalogue.rules())
         assert repository.load_artifact(s, check_id) == artifact
         row = s.get_one(Check, check_id)
         assert (row.p1_1_site, row.p1_2, row.outcome, row.reachable) == (41.5, 60, "ok", True)
@@ -231,7 +232,7 @@ def test_resave_replaces_not_duplicates(maker: sessionmaker[Session]) -> None:
         c2 = repository.save_check(s, run.id, "o1", second, {"url": "http://s1.ru", "outcome": {"status": "timeout"}})
         s.commit()
         assert s.scalar(select(func.count()).select_from(Check)) == 1
-        assert s.scalar(select(func.count()).select_from(ItemResult)) == 218
+        assert s.scalar(select(func.count()).select_from(ItemResult)) == len(catalogue.rules())
         assert s.scalar(select(func.count()).select_from(Artifact)) == 1
         assert repository.load_check_json(s, c2.id) == second
         assert repository.load_artifact(s, c2.id) == {"url": "http://s1.ru", "outcome": {"status": "timeout"}}
@@ -294,7 +295,7 @@ def test_runs_resume_and_finish(maker: sessionmaker[Session]) -> None:
         assert run.status == "finished" and run.finished_at is not None
         assert run.totals["checks"] == 3
         assert run.totals["outcomes"] == {"ok": 2, "timeout": 1}
-        assert sum(run.totals["items"].values()) == 3 * 218
+        assert sum(run.totals["items"].values()) == 3 * len(catalogue.rules())
         assert repository.find_resumable_run(s, "2025-09", {"municipality": ["Тула", "Алексин"]}) is None
         adhoc = repository.start_run(s, "check", None, "v1")
         s.commit()

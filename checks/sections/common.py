@@ -1,6 +1,6 @@
 """«Основные сведения» — order 1493 п.7, MR v9 /sveden/common."""
 
-from checks.declare import order_1493, OrgType, Section, bind, link, text
+from checks.declare import Example, Status, order_1493, OrgType, Section, bind, link, text
 
 SECTION = Section(
     slug='common',
@@ -25,6 +25,10 @@ RULES = bind(SECTION, (
     text(
         "CMN004", 'regDate', 'О дате создания образовательной организации',
         note='шаблон MR: дд.мм.гггг',
+        examples=(
+            Example('<p>Дата создания: <span itemprop="regDate">01.09.1965</span></p>', Status.passed, "дата в формате МР: дд.мм.гггг"),
+            Example('<p>Дата создания: <span itemprop="regDate">__.__.____</span></p>', Status.fail, "шаблон даты не заполнен"),
+        ),
     ),
     text(
         "CMN005", 'uchredLaw', 'Главный тег. Сведения о каждом учредителе (одна строка/блок на учредителя)',
@@ -75,6 +79,11 @@ RULES = bind(SECTION, (
         applies_note='orgs with programs subject to state accreditation (not: preschool-only, ДОП/ДПО-only, professional training-only, aspirantura, FGOS for intellectual disability)',
         note='Superseded here: 1493 п.7«и» is repealed by order 1353 from 01.03.2026 and the item now belongs in «Образование» (п.10.1«д»); MR v9 moved it there from 01.09.2025. Found only here, it should be reported as misplaced.',
         superseded_by="EDU011",
+        examples=(
+            Example('<a itemprop="accreditationDocLink" href="http://127.0.0.1/docs/akkr.pdf">Выписка из реестра аккредитации</a>', Status.needs_review,
+                    "размещено по старым правилам: с приказом № 1353 место — «Образование»", probes={"http://127.0.0.1/docs/akkr.pdf": 200}),
+            Example("<p>Лицензия и сведения об аккредитации — в подразделе «Образование»</p>", Status.not_applicable, "здесь не размещено — так и должно быть"),
+        ),
     ),
     text(
         "CMN017", 'addressPlaceSet', 'Места осуществления обр. деятельности при сетевой форме',

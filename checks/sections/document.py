@@ -1,6 +1,6 @@
 """«Документы» — order 1493 п.9, MR v9 /sveden/document."""
 
-from checks.declare import order_1493, Section, bind, link, text
+from checks.declare import Example, Status, order_1493, Section, bind, link, text
 
 SECTION = Section(
     slug='document',
@@ -35,6 +35,10 @@ RULES = bind(SECTION, (
         "DOC007", 'prescriptionDocLink', 'Предписания органов надзора и отчёты об исполнении (при наличии)',
         optional=True,
         note='если нет: текст «предписаний нет»',
+        examples=(
+            Example('<p itemprop="prescriptionDocLink">Предписаний нет</p>', Status.passed, "размеченное заявление об отсутствии предписаний"),
+            Example('<p itemprop="prescriptionDocLink">Предписания органов надзора — см. ниже</p>', Status.fail, "ни документа, ни заявления об отсутствии"),
+        ),
     ),
     link(
         "DOC008", 'priemDocLink', 'ЛНА: правила приема обучающихся',

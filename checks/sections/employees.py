@@ -1,6 +1,6 @@
 """«Педагогический состав» — order 1493 п.12 (в ред. 1353), MR v9 /sveden/employees."""
 
-from checks.declare import order_1493, Section, bind, text
+from checks.declare import Example, Status, order_1493, Section, bind, text
 
 SECTION = Section(
     slug='employees',
@@ -19,6 +19,12 @@ RULES = bind(SECTION, (
         "EMP002", 'teachingStaff', 'Главный тег. Педагогический работник (строка; таблица по каждой образовательной программе)',
         note='Since 01.03.2026 (order 1353, п.12) the staff may be published per educational programme as an electronic document or as active links; MR v9 predates this and names no attribute for it. A subsection that publishes per-programme documents or links without teachingStaff markup is a case for needs_review, not fail.',
         alt_documents="с 01.03.2026 (приказ № 1353, п.12) состав можно публиковать по каждой образовательной программе электронным документом или активными ссылками",
+        examples=(
+            Example('<table><tr itemprop="teachingStaff"><td itemprop="fio">Иванова Анна Петровна</td></tr></table>', Status.passed, "состав размечен построчно"),
+            Example('<ul><li><a href="/docs/sostav-noo.pdf">Начальное общее образование</a></li><li><a href="/docs/sostav-ooo.pdf">Основное общее образование</a></li></ul>',
+                    Status.needs_review, "состав по каждой программе документами без разметки (приказ № 1353, п.12): смотрит человек"),
+            Example('<table><tr itemprop="TeachingStaff"><td itemprop="fio">Иванова Анна Петровна</td></tr></table>', Status.fail, "устаревшее написание главного тега"),
+        ),
     ),
     text(
         "EMP003", 'fio', 'ФИО',

@@ -667,7 +667,10 @@ def _complete_from_catalogue(b: _Builder, sections: dict[str, SectionContent]) -
                 continue
             if not publish(rule):
                 continue
-            children = [c for c in rules if c.parent == rule.itemprop and publish(c)]
+            kids = [c for c in rules if c.parent == rule.itemprop]
+            if kids and rule.optional:
+                continue  # optional groups (branches, offices) are the hand-written model's: their rows need real facts
+            children = [c for c in kids if publish(c)]
             if children:
                 row = [_generic_value(b, c, rng) for c in children]
                 sec.blocks.append(_group(b, rule.itemprop, [(c.itemprop, c.title[:40]) for c in children], [row], rule.title[:60]))
