@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from artifacts.schema import OUTCOMES
+from checks import catalogue
 from checks.messages import item_name
 from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
 
@@ -33,6 +34,8 @@ def render_text(result: dict[str, Any], verbose: bool = False) -> str:
         f"Тип организации: {org_type_title(result['org_type'])} ({SOURCE_TITLES.get(result.get('org_type_source', ''), '')})"
     )
     lines.append(f"Правила: {result['rules_version']} · проверено {ru_datetime(result['checked_at'])}")
+    if result.get("rules_version") and result["rules_version"] != catalogue.rules_version():
+        lines.append(f"Правила изменились после этой проверки (сейчас {catalogue.rules_version()}): подсказки даны по текущим правилам.")
     if not result["reachable"]:
         lines.append("")
         lines.append(f"САЙТ НЕ ПРОВЕРЕН: {result['error'] or OUTCOMES.get(result.get('outcome', ''), '')}")
@@ -96,4 +99,7 @@ def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, 
         source_titles=SOURCE_TITLES,
         fixed=fixed,
         org=org or {},
+        # Fix texts come from the current rules: say so when the result was judged by others.
+        rules_changed=bool(result.get("rules_version")) and result["rules_version"] != catalogue.rules_version(),
+        current_rules_version=catalogue.rules_version(),
     )

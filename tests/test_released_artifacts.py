@@ -112,3 +112,13 @@ def test_unreadable_artifact_versions_are_refused_in_russian(version):
 
     with pytest.raises(ArtifactError, match="верси"):
         upgrade_site({"version": version})
+
+
+def test_a_report_of_results_judged_by_other_rules_says_so():
+    from reports.school import render_html, render_text
+
+    row = next(r for r in released_sites() if r["result"]["outcome"] == "ok")
+    old = row["result"]
+    assert 'id="rules-changed"' in render_html(old) and "Правила изменились" in render_text(old)
+    current = evaluate(row["artifact"], row["org_type"], registry=facts(row))
+    assert 'id="rules-changed"' not in render_html(current) and "Правила изменились" not in render_text(current)

@@ -113,3 +113,39 @@ def test_audit_error_becomes_error_result_not_a_crash(monkeypatch):
 
 def real_rules():
     return [a for a in catalogue.by_code().values() if isinstance(a, Rule)]
+
+
+def _identity(audit) -> str:
+    if isinstance(audit, Rule):
+        return f"{audit.section}/{audit.parent}/{audit.itemprop}"
+    return f"{audit.group}:{type(audit).__name__}:{getattr(audit, 'channel', '')}"
+
+
+def test_codes_are_never_reused():
+    """Every code ever issued (the snapshot) is still active with the same meaning, or retired;
+    a retired code never comes back. New codes need no entry here."""
+    import json
+    from pathlib import Path
+
+    from checks.retired import RETIRED
+
+    issued = json.loads((Path(__file__).parent / "fixtures" / "issued_codes.json").read_text(encoding="utf-8"))
+    active = {a.code: _identity(a) for a in catalogue.audits()}
+    assert not set(active) & set(RETIRED), "a retired code is in use again"
+    for code, identity in issued.items():
+        assert code in active or code in RETIRED, f"{code} was removed without being retired (checks/retired.py)"
+        if code in active:
+            assert active[code] == identity, f"{code} now means {active[code]}, it meant {identity}: issue a new code"
+    assert all(reason.strip() for reason in RETIRED.values())
+
+
+def test_the_catalogue_refuses_a_retired_code(monkeypatch):
+    from checks import retired
+
+    monkeypatch.setitem(retired.RETIRED, "CMN002", "test")
+    catalogue.by_code.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="retired"):
+            catalogue.by_code()
+    finally:
+        catalogue.by_code.cache_clear()
