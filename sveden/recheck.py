@@ -38,10 +38,11 @@ def recheck_month(db_url: str, month: str) -> dict[str, Any]:
             changed = 0
             checks = list(session.scalars(select(Check).where(Check.run_id == source.id).order_by(Check.id)))
             registry = {o.id: judging.registry_facts(o) for o in session.scalars(select(Organization))}
-            before: dict[int, list[str]] = {}
-            rows = select(ItemResult.check_id, ItemResult.status).join(Check).where(Check.run_id == source.id)
-            for check_id, status in session.execute(rows.order_by(ItemResult.check_id, ItemResult.position)):
-                before.setdefault(check_id, []).append(status)
+            # A rule added since is a new result, not a change: compare the rules judged before.
+            before: dict[int, dict[str, str]] = {}
+            rows = select(ItemResult.check_id, ItemResult.rule, ItemResult.status).join(Check).where(Check.run_id == source.id)
+            for check_id, rule, status in session.execute(rows):
+                before.setdefault(check_id, {})[rule] = status
             for check in checks:
                 artifact = repository.load_artifact(session, check.id)
                 if artifact is None:
@@ -49,7 +50,8 @@ def recheck_month(db_url: str, month: str) -> dict[str, Any]:
                 # The type the check was judged by is kept; checked_at stays the crawl's time.
                 facts = registry.get(check.org_id) if check.org_id else None
                 _, result = judging.store_site(session, run.id, check.org_id, artifact, facts, org_type=check.org_type or None, checked_at=check.checked_at)
-                changed += before.get(check.id, []) != [i["status"] for i in result["items"]]
+                now = {i["rule"]: i["status"] for i in result["items"]}
+                changed += any(now.get(rule) != status for rule, status in before.get(check.id, {}).items())
             for bg in list(session.scalars(select(BusGovResult).where(BusGovResult.run_id == source.id))):
                 judging.store_busgov(session, run.id, repository.load_busgov_artifact(bg), registry.get(bg.org_id))
             repository.finish_run(session, run.id)
