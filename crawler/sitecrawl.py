@@ -23,7 +23,7 @@ from artifacts import layout
 from artifacts.schema import OUTCOMES, SITE_VERSION
 from crawler import discovery
 from crawler.errors import classify_exception, classify_status
-from artifacts.urls import same_site
+from artifacts.urls import same_site, url_host_key
 from crawler.extract import extract_page
 from crawler.feedback_links import select_feedback_links
 
@@ -66,7 +66,9 @@ class SiteCrawl:
         self.page_index: dict[str, int] = {}
         self.probes: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
-        self.hosts = {urlsplit(target.url).hostname or ""}
+        # The site's hosts in one form (artifacts.urls.host_key): a registry's «школа.рф» and the
+        # «xn--80atdl2c.xn--p1ai» it answers from are one host.
+        self.hosts = {url_host_key(target.url)}
         self.started = time.monotonic()
         self.bytes = 0
         self.skipped_pages = 0
@@ -153,7 +155,7 @@ class SiteCrawl:
     async def run(self, home_response: Response) -> dict[str, Any]:
         home_idx = await self.fetch(self.target.url, "home", response=home_response)
         home = self.pages[home_idx]
-        self.hosts.add(urlsplit(home.get("final_url") or self.target.url).hostname or "")
+        self.hosts.add(url_host_key(home.get("final_url") or self.target.url))
         if home.get("error_kind"):
             kind = "http_error" if home["error_kind"] == "not_found" else home["error_kind"]
             return self.finish(kind, home.get("error", ""), home.get("status"))
@@ -172,7 +174,7 @@ class SiteCrawl:
         await asyncio.gather(*(self.crawl_section(slug, url, how) for slug, (url, how) in mapping.items()))
 
         seen = set(self.page_index)
-        home_host = urlsplit(home.get("final_url") or self.target.url).hostname or ""
+        home_host = url_host_key(home.get("final_url") or self.target.url)
         feedback_urls = [u for u in select_feedback_links(home, home_host, self.feedback_limit) if u not in seen]
         await asyncio.gather(*(self.fetch(u, "feedback") for u in feedback_urls))
 

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import idna
+
+from artifacts.urls import normalize_site_url as site_key
 from checks.model import OrgType
 from checks.orgtype import parse_org_type
 from storage.records import OrgRecord  # the record type storage takes
@@ -221,10 +224,11 @@ def normalize_site_url(raw: str) -> str:
         labels = host.split(".")
         if len(labels) < 2 or not all(_HOST_LABEL.match(lb) for lb in labels) or not _TLD.match(labels[-1]):
             raise ValueError("неверное имя сайта (домен)")
-        try:
-            host.encode("idna")
-        except UnicodeError as exc:
-            raise ValueError("неверное имя сайта (домен)") from exc
+        if not host.isascii() or "xn--" in host:  # IDNA 2008, as artifacts.urls.host_key reads it
+            try:
+                idna.encode(host, uts46=True)
+            except (idna.IDNAError, UnicodeError) as exc:
+                raise ValueError("неверное имя сайта (домен)") from exc
     netloc = host if port is None else f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
 
@@ -416,7 +420,7 @@ def _validate(path: Path, fmt: str, table: _Table, header_idx: int, mapping: dic
     errors: list[RowError] = []
     warnings: list[RowError] = []
     seen_ids: dict[str, int] = {}
-    seen_urls: dict[str, tuple[int, str]] = {}
+    seen_urls: dict[str, tuple[int, str, str]] = {}  # site key -> (row, id, the address as written)
     total = 0
     for row_no, cells in table.rows[header_idx + 1 :]:
         if not any(cell_text(c) for c in cells):
@@ -489,10 +493,13 @@ def _validate(path: Path, fmt: str, table: _Table, header_idx: int, mapping: dic
             errors.extend(row_errors)
             continue
         assert org_type is not None
-        key = site_url.lower().rstrip("/")
+        # One site whatever its form: «школа.рф» and «xn--80atdl2c.xn--p1ai», www., http/https.
+        key = (site_key(site_url) or site_url).lower()
         if key in seen_urls and seen_urls[key][1] != org_id:
-            warnings.append(RowError(row_no, col_title("url"), site_url, f"этот же сайт указан у организации в строке {seen_urls[key][0]}"))
-        seen_urls.setdefault(key, (row_no, org_id))
+            first_row, _, first_url = seen_urls[key]
+            written = "" if first_url == site_url else f" («{first_url}»)"
+            warnings.append(RowError(row_no, col_title("url"), site_url, f"этот же сайт указан у организации в строке {first_row}{written}"))
+        seen_urls.setdefault(key, (row_no, org_id, site_url))
         records.append(
             OrgRecord(
                 row=row_no,

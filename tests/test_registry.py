@@ -158,6 +158,31 @@ def test_validation_errors_with_spreadsheet_row_numbers(tmp_path: Path) -> None:
     assert reg.invalid_rows == 5
 
 
+def test_same_site_in_unicode_and_punycode_is_a_duplicate(tmp_path: Path) -> None:
+    """«школа.рф» and «xn--80atdl2c.xn--p1ai» are one site (IDNA 2008), whatever www. and the scheme."""
+    rows = [
+        HEADER_RU,
+        ["1", "s1", "", "Школа 1", "school", "Тула", "http://школа.рф", ""],
+        ["2", "s2", "", "Школа 2", "school", "Тула", "https://www.xn--80atdl2c.xn--p1ai/", ""],
+        ["3", "s3", "", "Школа 3", "school", "Тула", "ШКОЛА.РФ", ""],
+        ["4", "s4", "", "Школа 4", "school", "Тула", "школа2.рф", ""],
+    ]
+    reg = read_registry(_write(tmp_path, "r.csv", _csv(rows), "utf-8"))
+    assert reg.errors == [] and [r.site_url for r in reg.records] == [
+        "http://школа.рф",  # kept as written: the address users read
+        "https://www.xn--80atdl2c.xn--p1ai/",
+        "http://школа.рф",
+        "http://школа2.рф",
+    ]
+    assert [(w.row, w.value) for w in reg.warnings] == [(3, "https://www.xn--80atdl2c.xn--p1ai/"), (4, "http://школа.рф")]
+    both_forms, same_form = (str(w) for w in reg.warnings)
+    assert both_forms == (
+        "строка 3, столбец «Адрес сайта» «https://www.xn--80atdl2c.xn--p1ai/»: "
+        "этот же сайт указан у организации в строке 2 («http://школа.рф»)"
+    )
+    assert same_form.startswith("строка 4,") and same_form.endswith("этот же сайт указан у организации в строке 2")
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -172,7 +197,7 @@ def test_site_url_normalized(raw: str, expected: str) -> None:
     assert normalize_site_url(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "нет", "http:/s.ru", "ftp://s.ru", "mailto:a@s.ru", "a@s.ru", "localhost", "s .ru", "http://s.123", "http://u:p@s.ru"])
+@pytest.mark.parametrize("raw", ["", "нет", "http://xn--zz.ru", "http://школа.xn--p1ai-", "http:/s.ru", "ftp://s.ru", "mailto:a@s.ru", "a@s.ru", "localhost", "s .ru", "http://s.123", "http://u:p@s.ru"])
 def test_site_url_rejected(raw: str) -> None:
     with pytest.raises(ValueError):
         normalize_site_url(raw)
