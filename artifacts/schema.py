@@ -128,6 +128,9 @@ OUTCOMES = {
     "redirect_loop": "бесконечная переадресация",
     "too_large": "страница слишком большая",
     "bad_url": "неверный адрес сайта",
+    # Gathering or judging this organization raised: it still ends with a result (details in the log).
+    "error": "не проверен из-за внутренней ошибки программы",
+    "time_budget": "исчерпан лимит времени на сайт",
 }
 # Outcomes whose pages were read, so their items can be judged.
 CHECKED_OUTCOMES = ("ok", "no_sveden_section")

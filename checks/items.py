@@ -49,6 +49,7 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> tuple[Status
     """A link item passes when it carries a statement or every probed target resolves."""
     broken: list[str] = []
     unresolved: list[str] = []
+    out_of_time: list[str] = []
     ok = 0
     statements = 0
     for n in nodes:
@@ -64,13 +65,18 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> tuple[Status
                 ok += 1
             elif probe.get("error_kind") == "robots_disallowed":
                 unresolved.append(h)
+            elif probe.get("error_kind") == "time_budget":
+                out_of_time.append(h)
             else:
                 why = probe.get("status") or probe.get("error") or probe.get("error_kind") or "ошибка"
                 broken.append(f"{h} ({why})")
     if broken:
         shown = "; ".join(broken[:5]) + (f" и ещё {len(broken) - 5}" if len(broken) > 5 else "")
         return Status.fail, f"документ не открывается: {shown}"
+    if out_of_time and not ok:
+        return Status.error, f"не проверено: исчерпан лимит времени на сайт ({len(out_of_time)} ссылок, например {out_of_time[0]})"
     if ok:
+        unresolved += out_of_time
         note = f", не проверено {len(unresolved)}" if unresolved else ""
         return Status.passed, f"документ открывается (ссылок: {ok}{note})"
     if statements:

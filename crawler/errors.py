@@ -7,8 +7,17 @@ from scrapy.exceptions import IgnoreRequest
 CHALLENGE_MARKERS = ("captcha", "cf-chl", "challenge-platform", "ddos-guard", "проверка браузера", "подтвердите, что вы не робот", "access denied")
 
 
+class TimeBudgetExceeded(Exception):
+    """The site's (or its document probes') wall-clock budget ran out before this request finished."""
+
+
+TIME_BUDGET_MESSAGE = "исчерпан лимит времени на сайт"
+
+
 def classify_exception(exc: BaseException) -> tuple[str, str]:
     """(error_kind, Russian message) for an exception raised by a download."""
+    if isinstance(exc, TimeBudgetExceeded):
+        return "time_budget", TIME_BUDGET_MESSAGE
     name = type(exc).__name__
     text = str(exc) or name
     if isinstance(exc, IgnoreRequest):
@@ -16,6 +25,8 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
             return "robots_disallowed", "адрес запрещён в robots.txt"
         if "redirect" in text.lower():
             return "redirect_loop", "бесконечная переадресация (превышено число перенаправлений)"
+        if "download_maxsize" in text.lower() or "max size" in text.lower():  # a gzip bomb, cut off while decompressing
+            return "too_large", "ответ больше допустимого размера (после распаковки)"
         return "http_error", f"запрос отклонён: {text}"
     lowered = (name + " " + text).lower()
     # Scrapy cancels a body over DOWNLOAD_MAXSIZE; a chunked one gives no size in the message.

@@ -57,7 +57,13 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     return text, enc
 
 
+# Characters XML (and so lxml's tree API) refuses: C0 controls but tab/newline/return, lone
+# surrogates, U+FFFE/U+FFFF. A single \x0c after </script> made a whole site unreadable.
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def parse_html(text: str) -> lxml.html.HtmlElement | None:
+    text = _XML_INCOMPATIBLE.sub(" ", text)
     if not text.strip():
         return None
     try:

@@ -65,4 +65,8 @@ SVEDEN_FEEDBACK_PAGES = 12
 # itemprops whose links are documents to probe. The audits know them (link rules); the orchestration
 # (``sveden.gather``) sets this from the rule catalogue, so the crawler never imports the checks.
 SVEDEN_PROBE_ITEMPROPS: list[str] = []
+# Wall-clock budgets per site (seconds; 0 = none): past them, what was gathered is judged and
+# the rest is «не проверено: исчерпан лимит времени на сайт».
+SVEDEN_SITE_TIME_BUDGET = 300.0
+SVEDEN_PROBE_TIME_BUDGET = 90.0  # of that, for document probes (tarpits fail fast)
 SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot still applies delays)

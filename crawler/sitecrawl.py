@@ -12,6 +12,7 @@ import asyncio
 import os
 import socket
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from scrapy.http import Response, TextResponse
 from artifacts import layout
 from artifacts.schema import OUTCOMES, SITE_VERSION
 from crawler import discovery
-from crawler.errors import classify_exception, classify_status
+from crawler.errors import TimeBudgetExceeded, classify_exception, classify_status
 from artifacts.urls import same_site, url_host_key
 from crawler.extract import extract_page
 from crawler.feedback_links import select_feedback_links
@@ -55,10 +56,14 @@ class SiteCrawl:
             self.feedback_limit = settings.getint("SVEDEN_FEEDBACK_PAGES")
             self.probe_offsite = settings.getbool("SVEDEN_PROBE_OFFSITE", True)
             self.sem = asyncio.Semaphore(settings.getint("SVEDEN_SITE_CONCURRENCY"))
+            # Wall-clock budgets: one slow or tarpit site never holds up the end of a monthly run.
+            self.time_budget = settings.getfloat("SVEDEN_SITE_TIME_BUDGET")
+            self.probe_time_budget = settings.getfloat("SVEDEN_PROBE_TIME_BUDGET")
             # Which itemprops link documents is the audits' knowledge: orchestration passes it in.
             self.probe_itemprops = frozenset(settings.getlist("SVEDEN_PROBE_ITEMPROPS"))
         else:
             self.probe_itemprops = frozenset()
+            self.time_budget = self.probe_time_budget = 0.0
         self.index: dict[str, str] | None = None
         self.pending: dict[str, asyncio.Future] = {}
         self.unprobed = 0
@@ -70,13 +75,26 @@ class SiteCrawl:
         # «xn--80atdl2c.xn--p1ai» it answers from are one host.
         self.hosts = {url_host_key(target.url)}
         self.started = time.monotonic()
+        self.deadline = self.started + self.time_budget if self.time_budget > 0 else float("inf")
         self.bytes = 0
         self.skipped_pages = 0
 
     # -- fetching -------------------------------------------------------------------------
-    async def _download(self, request: Request) -> Response:
+    async def _download(self, request: Request, deadline: float | None = None) -> Response:
+        """A download through the engine, cut off at the site's (or the caller's) deadline."""
+        until = min(self.deadline, deadline or float("inf"))
+        if time.monotonic() >= until:
+            raise TimeBudgetExceeded(request.url)
         async with self.sem:
-            return await self.engine.download_async(request)
+            left = until - time.monotonic()
+            if left <= 0:
+                raise TimeBudgetExceeded(request.url)
+            if left == float("inf"):
+                return await self.engine.download_async(request)
+            try:
+                return await asyncio.wait_for(self.engine.download_async(request), left)
+            except TimeoutError:
+                raise TimeBudgetExceeded(request.url) from None
 
     def page_from_response(self, url: str, response: Response, role: str, section: str) -> dict[str, Any]:
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
@@ -126,7 +144,7 @@ class SiteCrawl:
             done.set_result(None)
             del self.pending[url]
 
-    async def probe(self, url: str) -> None:
+    async def probe(self, url: str, deadline: float | None = None) -> None:
         """Does the document exist? HEAD, falling back to a GET that stops after the headers.
 
         The GET is tried only where HEAD itself may be the problem (servers refusing HEAD or
@@ -134,7 +152,7 @@ class SiteCrawl:
         """
         meta = {"sveden_probe": True, "download_timeout": 15, "max_retry_times": 0}
         try:
-            resp = await self._download(Request(url, method="HEAD", dont_filter=True, meta=dict(meta)))
+            resp = await self._download(Request(url, method="HEAD", dont_filter=True, meta=dict(meta)), deadline)
         except Exception as exc:
             kind, message = classify_exception(exc)
             if kind != "unreachable" or not any(k in message.lower() for k in ("lost", "reset", "closed", "dataloss")):
@@ -145,7 +163,7 @@ class SiteCrawl:
                 self.probes[url] = {"method": "HEAD", "status": resp.status}
                 return
         try:
-            resp = await self._download(Request(url, dont_filter=True, meta=dict(meta)))
+            resp = await self._download(Request(url, dont_filter=True, meta=dict(meta)), deadline)
             self.probes[url] = {"method": "GET", "status": resp.status}
         except Exception as exc:
             kind, message = classify_exception(exc)
@@ -182,8 +200,26 @@ class SiteCrawl:
         any_section = any(m.get("page", -1) >= 0 and not m.get("error_kind") for m in self.sections.values())
         self.index = {"url": index.get("final_url", index_url) if index_ok else "", "found_by": found_by if index_ok else ""}
         if not index_ok and not any_section:
+            unreadable = self.unreadable_section(index)
+            if unreadable:
+                return self.finish(*unreadable)
             return self.finish("no_sveden_section", "раздел «Сведения об образовательной организации» не найден ни по ссылкам, ни по адресу /sveden/", None)
         return self.finish("ok", "", home.get("status"))
+
+    def unreadable_section(self, index: dict[str, Any]) -> tuple[str, str, int | None] | None:
+        """Why the section could not be read, when its pages failed otherwise than «not found».
+
+        All subsection pages answering 5xx, timing out or exceeding the size limit is «not
+        checked», never «no section» (which would read as zero failures).
+        """
+        failures = [(m.get("error_kind"), m.get("error", ""), m.get("status")) for m in self.sections.values()]
+        failures.append((index.get("error_kind"), index.get("error", ""), index.get("status")))
+        real = [f for f in failures if f[0] and f[0] not in ("not_found", "budget")]
+        if not real:
+            return None
+        kind = Counter(k for k, _, _ in real).most_common(1)[0][0]
+        message, status = next((m, st) for k, m, st in real if k == kind)
+        return kind, f"страницы раздела «Сведения об образовательной организации» не удалось прочитать ({len(real)} из {len(failures)}): {message}", status
 
     async def crawl_section(self, slug: str, url: str, how: str) -> None:
         idx = await self.fetch(url, "section", slug)
@@ -225,7 +261,9 @@ class SiteCrawl:
         if not self.probe_offsite:
             urls = [u for u in urls if any(same_site(u, h) for h in self.hosts)]
         self.unprobed = max(0, len(urls) - self.probe_budget)
-        await asyncio.gather(*(self.probe(u) for u in urls[: self.probe_budget]))
+        # Probes have their own time budget too: a tarpit of never-answering documents fails fast.
+        deadline = time.monotonic() + self.probe_time_budget if self.probe_time_budget > 0 else None
+        await asyncio.gather(*(self.probe(u, deadline) for u in urls[: self.probe_budget]))
 
     def finish(self, status: str, message: str, http_status: int | None) -> dict[str, Any]:
         if status not in ("ok",) and not message:

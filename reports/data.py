@@ -86,9 +86,19 @@ class CheckRow:
         return int(self.counts.get("fail", 0))
 
     @property
+    def unjudged(self) -> int:
+        """Applicable items that could not be checked (their subsection page errored, a budget ran out)."""
+        return int(self.counts.get("error", 0))
+
+    @property
     def compliant(self) -> bool:
-        """Checked, and no applicable item fails."""
-        return self.checked and self.fails == 0
+        """Checked, every applicable item actually judged, and none fails: an error never looks compliant."""
+        return self.checked and self.fails == 0 and self.unjudged == 0
+
+    @property
+    def incomplete(self) -> bool:
+        """Checked without a failure, but with items that could not be checked: kept out of «compliant»."""
+        return self.checked and self.fails == 0 and self.unjudged > 0
 
 
 @dataclass(slots=True)

@@ -73,6 +73,7 @@ class Indicators:
     reasons: Counter[str]  # outcome (or ``no_result``) → organizations not checked
     compliant: int
     compliant_share: float | None
+    incomplete: int  # checked, nothing fails, but some items could not be checked
     p1_1_mean: float | None
     p1_1_count: int
     p1_2_mean: float | None
@@ -100,6 +101,7 @@ class Indicators:
             "not_checked_reasons": dict(sorted(self.reasons.items())),
             "compliant": self.compliant,
             "compliant_share": self.compliant_share,
+            "checked_incompletely": self.incomplete,
             "p1_1_site_mean": self.p1_1_mean,
             "p1_2_mean": self.p1_2_mean,
             "feedback_evaluated": self.feedback_count,
@@ -133,6 +135,7 @@ def indicators(org_ids: Iterable[str], checks: dict[str, CheckRow]) -> Indicator
         reasons=reasons,
         compliant=compliant,
         compliant_share=share(compliant, len(checked)),
+        incomplete=sum(1 for c in checked if c.incomplete),
         p1_1_mean=mean(p11),
         p1_1_count=len(p11),
         p1_2_mean=mean(p12),

@@ -45,6 +45,8 @@ CHECK_OUTCOMES = (
     "redirect_loop",
     "too_large",
     "bad_url",
+    "error",
+    "time_budget",
 )
 BUSGOV_STATUSES = ("ok", "not_found", "unreachable", "changed_shape", "blocked")
 

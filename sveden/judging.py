@@ -7,6 +7,7 @@ through these functions: the site's audits with :func:`store_site`, the bus.gov.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 from artifacts.schema import RegistryFacts, upgrade_busgov
 from checks.evaluate import evaluate, judge_busgov
 from storage import repository
-from storage.models import BusGovResult, Check, Organization
+from storage.models import ORG_TYPES, BusGovResult, Check, Organization
+
+log = logging.getLogger(__name__)
 
 
 def registry_facts(org: Organization | None) -> RegistryFacts | None:
@@ -37,7 +40,12 @@ def judge_site(
 ) -> dict[str, Any]:
     """The check JSON of a site artifact: every audit that reads the site (and the registry)."""
     otype = org_type or (registry or {}).get("org_type") or artifact.get("org_type")
-    return evaluate(artifact, otype, checked_at=checked_at, registry=registry)
+    try:
+        return evaluate(artifact, otype, checked_at=checked_at, registry=registry)
+    except Exception:  # an unreadable artifact still gives the organization a result: «не проверен», logged
+        log.exception("judging %s failed", artifact.get("url"))
+        failed = {"url": str(artifact.get("url") or ""), "outcome": {"status": "error", "message": "внутренняя ошибка при проверке сайта (подробности в журнале)"}}
+        return evaluate(failed, otype if otype in ORG_TYPES else None, checked_at=checked_at, registry=registry)
 
 
 def store_site(

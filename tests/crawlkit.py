@@ -16,7 +16,7 @@ FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--s
 REPO = Path(__file__).resolve().parents[1]
 
 
-def crawl(sites: dict[str, dict[str, Route]], tmp: Path, org_types: dict[str, str] | None = None) -> tuple[dict[str, dict], dict]:
+def crawl(sites: dict[str, dict[str, Route]], tmp: Path, org_types: dict[str, str] | None = None, extra: list[str] | None = None) -> tuple[dict[str, dict], dict]:
     """Serve every site on its own port, crawl them all in one process, return artifacts by name."""
     with ExitStack() as stack:
         servers = {name: stack.enter_context(serve(routes)) for name, routes in sites.items()}
@@ -24,7 +24,7 @@ def crawl(sites: dict[str, dict[str, Route]], tmp: Path, org_types: dict[str, st
         (tmp / "targets.json").write_text(json.dumps(targets), encoding="utf-8")
         out = tmp / "artifacts.jsonl"
         proc = subprocess.run(
-            [sys.executable, "-m", "sveden.gather", "--targets", str(tmp / "targets.json"), "--out", str(out), *FAST],
+            [sys.executable, "-m", "sveden.gather", "--targets", str(tmp / "targets.json"), "--out", str(out), *FAST, *(extra or [])],
             capture_output=True, text=True, cwd=REPO, timeout=300,
         )
         assert proc.returncode == 0, proc.stderr[-4000:]

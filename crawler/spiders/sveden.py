@@ -80,8 +80,12 @@ class SvedenSpider(scrapy.Spider):
 
     async def crawl_site(self, response: Response):
         target: Target = response.meta["sveden_target"]
-        crawl = SiteCrawl(target, self.crawler.engine, self.settings)
-        yield await crawl.run(response)
+        try:
+            artifact = await SiteCrawl(target, self.crawler.engine, self.settings).run(response)
+        except Exception:  # one site's bug must not drop it from the run: it ends «error», logged
+            self.logger.exception("gathering %s (%s) failed", target.url, target.org_id)
+            artifact = failed_site(target, None, "error", "внутренняя ошибка при обходе сайта (подробности в журнале)")
+        yield artifact
 
     def site_failed(self, failure: Failure):
         target: Target = failure.request.meta["sveden_target"]
