@@ -9,6 +9,7 @@ from artifacts.schema import OUTCOMES
 from checks import catalogue
 from checks.messages import item_name
 from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
+from reports.terminal import terminal_safe
 
 SOURCE_TITLES = {"given": "указан", "inferred": "определён по названию", "default": "по умолчанию"}
 FOUND_BY = {"link": "найден по ссылке", "link_text": "найден по тексту ссылки", "path": "по стандартному адресу"}
@@ -29,6 +30,11 @@ def items_by_section(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def render_text(result: dict[str, Any], verbose: bool = False) -> str:
+    """The check for a terminal; what the site supplied (titles, URLs, messages) cannot drive it."""
+    return terminal_safe(_text_lines(result, verbose))
+
+
+def _text_lines(result: dict[str, Any], verbose: bool) -> str:
     lines = [f"Проверка сайта {result['url']}"]
     lines.append(
         f"Тип организации: {org_type_title(result['org_type'])} ({SOURCE_TITLES.get(result.get('org_type_source', ''), '')})"

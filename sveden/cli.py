@@ -13,6 +13,7 @@ import typer
 from checks import catalogue, docs
 from checks.messages import item_name
 from checks.model import OrgType, Rule
+from reports.terminal import json_terminal_safe, terminal_safe
 
 app = typer.Typer(
     name="sveden",
@@ -36,7 +37,7 @@ class ListFormat(StrEnum):
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"Ошибка: {message}", err=True)
+    typer.echo(f"Ошибка: {terminal_safe(message)}", err=True)  # messages quote URLs and sites' answers
     return typer.Exit(code)
 
 
@@ -70,11 +71,11 @@ def check(
     except CheckInputError as exc:
         raise fail(str(exc)) from None
     if fmt is CheckFormat.json:
-        text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+        text = json_terminal_safe(json.dumps(result, ensure_ascii=False, indent=2)) + "\n"
     elif fmt is CheckFormat.html:
         from reports.school import render_html
 
-        text = render_html(result)
+        text = terminal_safe(render_html(result))  # control characters are not allowed in HTML either
     else:
         from reports.school import render_text
 
@@ -88,9 +89,9 @@ def check(
         try:
             typer.echo(f"Проверка сохранена (№ {store_check(result, artifact)}).", err=True)
         except (StorageError, SQLAlchemyError) as exc:
-            typer.echo(f"Проверка не сохранена: {str(exc).splitlines()[0]}", err=True)
+            typer.echo(f"Проверка не сохранена: {terminal_safe(str(exc).splitlines()[0])}", err=True)
     if not result["reachable"]:
-        typer.echo(f"Сайт не проверен: {result['error']}", err=True)
+        typer.echo(f"Сайт не проверен: {terminal_safe(result['error'] or '')}", err=True)
         raise typer.Exit(2)
     raise typer.Exit(1 if result["counts"].get("fail") else 0)
 

@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from reports.terminal import terminal_safe
 from storage.db import StorageError, open_database
 from storage.registry import (
     OPTIONAL_FIELDS,
@@ -70,8 +71,13 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _safe(text: str) -> str:
+    """Text from the file or the database for rich: no markup, no terminal escapes."""
+    return escape(terminal_safe(text))
+
+
 def _fail(message: str) -> typer.Exit:
-    _err().print(f"[bold red]Ошибка:[/] {escape(message)}")
+    _err().print(f"[bold red]Ошибка:[/] {_safe(message)}")
     return typer.Exit(1)
 
 
@@ -173,13 +179,13 @@ def _describe(reg: RegistryFile) -> str:
 def _print_rows(console: Console, title: str, rows: list) -> None:
     console.print(title)
     for e in rows:
-        console.print("  " + escape(str(e)))
+        console.print("  " + _safe(str(e)))
 
 
 def _print_import(result: ImportResult, skip_invalid: bool, dry_run: bool) -> None:
     out, err = _out(), _err()
     if result.file is not None:
-        out.print(escape(_describe(result.file)))
+        out.print(_safe(_describe(result.file)))
     if result.warnings:
         _print_rows(err, f"[yellow]Предупреждения ({len(result.warnings)}):[/]", result.warnings)
     if result.errors:
@@ -260,10 +266,10 @@ def list_command(
             name = o.short_name or o.name
             if not o.active:
                 name += " (отключена)"
-            table.add_row(escape(o.id), escape(name), _TYPE_SHORT.get(o.org_type, o.org_type), escape(o.municipality), escape(o.site_url))
+            table.add_row(_safe(o.id), _safe(name), _TYPE_SHORT.get(o.org_type, o.org_type), _safe(o.municipality), _safe(o.site_url))
         out.print(table)
     else:  # piped: one tab-separated line per organization
         for o in orgs:
             fields = [o.id, o.short_name or o.name, o.org_type, o.municipality, o.site_url] + ([] if o.active else ["отключена"])
-            out.print(escape("\t".join(fields)))
+            out.print(_safe("\t".join(fields)))
     out.print(f"Всего: {len(orgs)}.")

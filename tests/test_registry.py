@@ -360,6 +360,20 @@ def test_cli_invalid_rows(tmp_path: Path, cli) -> None:
     assert "добавлено 3" in result.output and "пропущено 1" in result.output
 
 
+def test_cli_prints_no_terminal_escapes_from_the_file(tmp_path: Path, cli) -> None:
+    """Names and addresses copied from sites may carry ANSI escapes: they never reach the terminal."""
+    rows = [HEADER_RU, ["1", "s1", "", "Школа\x1b[31m 1\x9b2J", "school", "Тула\x1b]8;;http://evil\x07", "s1.ru", ""],
+            ["2", "s2", "", "Школа 2", "school", "Тула", "s2.ru\x1b[2J", ""]]
+    path = _write(tmp_path, "r.csv", _csv(rows), "utf-8")
+    result = cli("import", str(path), "--skip-invalid")
+    _no_traceback(result)
+    assert "строка 3, столбец «Адрес сайта» «s2.ru[2J»" not in result.stderr and "s2.ru" in result.stderr
+    result = cli("list")
+    assert "Школа 1" in result.output and "Тула" in result.output
+    for text in (result.output, result.stderr):
+        assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
