@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -75,9 +75,21 @@ def parse_html(text: str) -> lxml.html.HtmlElement | None:
             return None
 
 
+def _join(base: str, href: str) -> str:
+    """``href`` resolved against ``base``; "" when either does not parse (``http://[x``, a port
+    out of range): one broken address on a page never makes the page, or the site, unreadable."""
+    try:
+        url = urljoin(base, href)
+        urlsplit(url).port  # noqa: B018 - raises on a bad IPv6 literal or port
+    except ValueError:
+        return ""
+    return url
+
+
 def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
+    """The page's ``<base href>``, or its own address when there is none or it does not parse."""
     base = doc.xpath("//head/base/@href")
-    return urljoin(url, base[0].strip()) if base else url
+    return (_join(url, base[0].strip()) if base else "") or url
 
 
 def _abs(base: str, href: str | None) -> str:
@@ -86,10 +98,7 @@ def _abs(base: str, href: str | None) -> str:
     href = href.strip()
     if not href or href.startswith("#"):
         return ""
-    try:
-        return urljoin(base, href)
-    except ValueError:
-        return ""
+    return _join(base, href)
 
 
 def element_text(el: lxml.html.HtmlElement) -> str:

@@ -1,0 +1,47 @@
+"""Addresses that do not parse (``http://[x``, a port out of range) are ignored where they stand;
+an IPv6 literal is a valid address, never «malformed»."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract import extract_page
+
+BAD = ["http://[x", "http://[::1", "//[", "http://a:99999/", "http://a:-1/", "https://[::1]:port/", "http://[x]/"]
+
+
+def _page(body: str, head: str = "") -> dict:
+    html = f"<html><head><meta charset='utf-8'>{head}<title>Школа</title></head><body>{body}</body></html>"
+    return extract_page("http://school.example/sveden/common/", "http://school.example/sveden/common/", html.encode(), "text/html; charset=utf-8")
+
+
+@pytest.mark.parametrize("base", BAD)
+def test_unparsable_base_is_ignored(base):
+    page = _page('<a href="/sveden/struct/">Структура</a><span itemprop="fullName">МБОУ СОШ № 1</span>'
+                 '<a itemprop="ustavDocLink" href="files/ustav.pdf">Устав</a>', f'<base href="{base}">')
+    assert page["title"] == "Школа" and "parse_error" not in page
+    assert page["links"][0]["href"] == "http://school.example/sveden/struct/"  # against the page's own address
+    assert [n["t"] for n in page["microdata"]] == ["МБОУ СОШ № 1", "Устав"]
+    assert page["microdata"][1]["h"] == ["http://school.example/sveden/common/files/ustav.pdf"]
+
+
+@pytest.mark.parametrize("href", BAD)
+def test_unparsable_href_is_dropped_and_the_page_extracted(href):
+    body = (
+        f'<a href="{href}">плохая</a><a href="/ok/">хорошая</a>'
+        f'<a itemprop="licenseDocLink" href="{href}">Лицензия</a>'
+        f'<form action="{href}"><input name="q"></form>'
+        f'<iframe src="{href}"></iframe><script src="{href}"></script>'
+    )
+    page = _page(body)
+    assert [link["href"] for link in page["links"]] == ["http://school.example/ok/"]
+    assert page["microdata"] == [{"p": "licenseDocLink", "tag": "a", "t": "Лицензия"}]
+    assert page["forms"][0]["action"] == "http://school.example/sveden/common/"  # the page itself, as for no action
+    assert page["iframes"] == [] and page["scripts"] == []
+
+
+def test_ipv6_literal_links_are_kept():
+    page = _page('<a href="http://[::1]:8080/sveden/">Сведения</a>', '<base href="http://[2001:db8::1]/site/">')
+    assert page["links"][0]["href"] == "http://[::1]:8080/sveden/"
+    page = _page('<a href="common/">Основные сведения</a>', '<base href="http://[2001:db8::1]/site/">')
+    assert page["links"][0]["href"] == "http://[2001:db8::1]/site/common/"
