@@ -128,6 +128,7 @@ OUTCOMES = {
     "redirect_loop": "бесконечная переадресация",
     "too_large": "страница слишком большая",
     "bad_url": "неверный адрес сайта",
+    "forbidden_address": "адрес сайта ведёт во внутреннюю сеть",
     # Gathering or judging this organization raised: it still ends with a result (details in the log).
     "error": "не проверен из-за внутренней ошибки программы",
     "time_budget": "исчерпан лимит времени на сайт",

@@ -34,7 +34,8 @@ def measure(n: int, seed: int) -> dict:
     from testbed.farm import generate, serve
 
     with tempfile.TemporaryDirectory() as tmp, serve(generate(n, seed=seed)) as farm:
-        env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite"}
+        # The farm is on 127.0.0.x: the crawl must be allowed to reach loopback (SSRF protection).
+        env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "SVEDEN_ALLOW_PRIVATE_ADDRESSES": "1"}
         (Path(tmp) / "r.csv").write_text(farm.registry_csv(), encoding="utf-8")
         subprocess.run([sys.executable, "-m", "sveden.cli", "registry", "import", f"{tmp}/r.csv"], env=env, check=True, capture_output=True)
         started = time.perf_counter()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.ssrf import ForbiddenAddress
+
 CHALLENGE_MARKERS = ("captcha", "cf-chl", "challenge-platform", "ddos-guard", "проверка браузера", "подтвердите, что вы не робот", "access denied")
 
 
@@ -20,6 +22,8 @@ def classify_exception(exc: BaseException) -> tuple[str, str]:
         return "time_budget", TIME_BUDGET_MESSAGE
     name = type(exc).__name__
     text = str(exc) or name
+    if isinstance(exc, ForbiddenAddress):  # refused before connecting (SSRF protection)
+        return "forbidden_address", text
     if isinstance(exc, IgnoreRequest):
         if "robots" in text.lower():
             return "robots_disallowed", "адрес запрещён в robots.txt"

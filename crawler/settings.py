@@ -9,6 +9,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 import os
 
+from crawler.addresses import env_allows
+
 # Honest identification with a contact page (school administrators do look at their logs):
 # the operating centre sets its own page in SVEDEN_CONTACT_URL.
 SVEDEN_CONTACT_URL = os.environ.get("SVEDEN_CONTACT_URL", "https://github.com/sveden-project/sveden#contact")
@@ -48,7 +50,20 @@ DOWNLOADER_MIDDLEWARES = {
     # Sites are crawled on their own host only; the spider checks hosts itself, and document
     # probes may leave the host (documents often live on a CDN or a ministry's site).
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # SSRF protection: before any other middleware, every request (redirects, meta refresh,
+    # robots.txt, document probes, bus.gov.ru) is refused when it leads to an internal address.
+    "crawler.ssrf.AddressGuard": 10,
 }
+
+# The resolver of the connections refuses internal answers too (DNS rebinding); see crawler/addresses.py.
+TWISTED_DNS_RESOLVER = "crawler.ssrf.GuardedResolver"
+# Off by default: loopback, private, link-local, CGNAT, unspecified… addresses are refused
+# (outcome ``forbidden_address``). The environment variable SVEDEN_ALLOW_PRIVATE_ADDRESSES=1 is
+# the switch (tests, the demo and the farm set it).
+SVEDEN_ALLOW_PRIVATE_ADDRESSES = env_allows()
+# Origins allowed while the protection is on: ["127.0.0.1:8080", "intranet.example", "10.20.0.0/16"].
+# For tests and closed networks.
+SVEDEN_PRIVATE_ALLOWLIST: list[str] = []
 
 EXTENSIONS = {
     "crawler.extensions.ProbeHeadersOnly": 500,

@@ -45,6 +45,7 @@ CHECK_OUTCOMES = (
     "redirect_loop",
     "too_large",
     "bad_url",
+    "forbidden_address",
     "error",
     "time_budget",
 )

@@ -24,6 +24,7 @@ import idna
 from artifacts.urls import normalize_site_url as site_key
 from checks.model import OrgType
 from checks.orgtype import parse_org_type
+from crawler.addresses import env_allows, private_host
 from storage.records import OrgRecord  # the record type storage takes
 
 # Fields of a registry row, and their titles in messages.
@@ -420,6 +421,7 @@ def _validate(path: Path, fmt: str, table: _Table, header_idx: int, mapping: dic
     errors: list[RowError] = []
     warnings: list[RowError] = []
     seen_ids: dict[str, int] = {}
+    allow_private = env_allows()  # SVEDEN_ALLOW_PRIVATE_ADDRESSES=1: internal addresses are crawled
     seen_urls: dict[str, tuple[int, str, str]] = {}  # site key -> (row, id, the address as written)
     total = 0
     for row_no, cells in table.rows[header_idx + 1 :]:
@@ -500,6 +502,9 @@ def _validate(path: Path, fmt: str, table: _Table, header_idx: int, mapping: dic
             written = "" if first_url == site_url else f" («{first_url}»)"
             warnings.append(RowError(row_no, col_title("url"), site_url, f"этот же сайт указан у организации в строке {first_row}{written}"))
         seen_urls.setdefault(key, (row_no, org_id, site_url))
+        internal = None if allow_private else private_host(urlsplit(site_url).hostname)
+        if internal:  # the crawl refuses it (SSRF protection): say so now, no DNS asked
+            warnings.append(RowError(row_no, col_title("url"), site_url, f"адрес сайта ведёт во внутреннюю сеть ({internal}) — такие адреса не проверяются (в закрытой сети: SVEDEN_ALLOW_PRIVATE_ADDRESSES=1)"))
         records.append(
             OrgRecord(
                 row=row_no,

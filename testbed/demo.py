@@ -77,7 +77,8 @@ def run_demo(sites: int, seed: int, month: str, reports_dir: Path | None, echo=p
     from testbed.farm import generate, serve
 
     db_url = demo_database_url()
-    env = {**os.environ, "SVEDEN_DATABASE_URL": db_url}
+    # The farm and the bus.gov.ru stand-in are on 127.0.0.x: switch off the SSRF protection for these runs.
+    env = {**os.environ, "SVEDEN_DATABASE_URL": db_url, "SVEDEN_ALLOW_PRIVATE_ADDRESSES": "1"}
     prev = previous_month(month)
     out = reports_dir or Path.cwd() / "sveden-demo" / month
     echo(f"Демонстрация: {sites} сайтов организаций на 127.0.0.x, база данных: {db_url}")

@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# Every test site is served on 127.0.0.x: let crawls reach loopback (SSRF protection is on by
+# default). Set at import, so every subprocess a test starts inherits it; tests/test_ssrf.py
+# removes it where the protection itself is tested.
+os.environ["SVEDEN_ALLOW_PRIVATE_ADDRESSES"] = "1"
 
 PG_CANDIDATES = [
     os.environ.get("SVEDEN_TEST_POSTGRES_URL", ""),

@@ -58,6 +58,7 @@ from twisted.python.failure import Failure
 
 from crawler import busgov
 from crawler.busgov import Blocked, BusGovError, ChangedShape, NotFound, Status, Unreachable
+from crawler.ssrf import ForbiddenAddress
 
 # Statuses handled by the callbacks rather than by HttpErrorMiddleware; 3xx stay with the
 # redirect middleware (http → https, trailing slashes).
@@ -122,6 +123,8 @@ def describe_failure(exc: BaseException, step: str, timeout: float | None = None
     lowered = f"{name} {text}".lower()
     if isinstance(exc, GaveUp):
         return exc.args[0] if exc.args and isinstance(exc.args[0], BusGovError) else Unreachable(f"{what}: запрос не отправлялся")
+    if isinstance(exc, ForbiddenAddress):  # SSRF protection: refused before connecting
+        return Unreachable(f"{what}: {text}")
     if isinstance(exc, IgnoreRequest):
         if "robots" in lowered:
             return Blocked(f"{what}: запрос запрещён файлом robots.txt сайта bus.gov.ru")

@@ -26,7 +26,8 @@ def validate_url(url: str) -> str | None:
         return f"адрес не разбирается: {exc}"
     if parts.scheme not in ("http", "https"):
         return f"адрес должен начинаться с http:// или https:// (получено «{url}»)"
-    if not parts.hostname or "." not in parts.hostname and parts.hostname != "localhost":
+    # An IPv6 literal ([::1]) is an address too: whether it may be crawled is the AddressGuard's call.
+    if not parts.hostname or "." not in parts.hostname and ":" not in parts.hostname and parts.hostname != "localhost":
         return f"в адресе нет имени сайта (получено «{url}»)"
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number in 0..65535

@@ -35,6 +35,7 @@ async def _serve(farm, args: argparse.Namespace) -> None:
     await server.start()
     print(f"farm: {len(farm)} sites (seed {farm.seed}) on port {farm.port}, bound in {time.monotonic() - t0:.2f}s; "
           f"first {farm.sites[0].url if farm.sites else '-'}", file=sys.stderr, flush=True)
+    print("farm: crawl it with SVEDEN_ALLOW_PRIVATE_ADDRESSES=1 (loopback addresses are refused by default)", file=sys.stderr, flush=True)
     _write_outputs(farm, args)
     if args.ready_file:
         with open(args.ready_file, "w", encoding="utf-8") as fh:
