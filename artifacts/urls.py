@@ -67,6 +67,24 @@ def url_key(url: str) -> str:
     return urlunsplit(("", host_key(parts.hostname), parts.path.rstrip("/") or "/", parts.query, ""))
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` does not parse, in Russian (brackets, port, characters), or None when it does.
+
+    An IPv6 literal (``http://[::1]:8080/``) parses: whether it may be crawled is not a question
+    of its form."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        if "[" in url or "]" in url:
+            return "непарная квадратная скобка или в скобках не IPv6-адрес (в квадратных скобках пишется только IPv6-адрес, например http://[2001:db8::1]/)"
+        return "недопустимые символы в имени сайта"
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number in 0..65535
+    except ValueError:
+        return "неверный порт: нужен номер от 0 до 65535"
+    return None
+
+
 def is_document(url: str) -> bool:
     """A link to a file (PDF, office document, archive, image), not to a page."""
     try:

@@ -6,6 +6,7 @@ import logging
 import re
 from typing import Any
 
+from artifacts.urls import url_problem
 from crawler.runner import SettingsError, parse_sets, validate_settings
 from crawler.spiders.sveden import validate_url
 from sveden.gather import collect
@@ -13,6 +14,7 @@ from sveden.judging import judge_site
 
 log = logging.getLogger(__name__)
 _BARE_DOMAIN = re.compile(r"^[\w.-]+\.[a-zа-яё]{2,}(?::\d+)?(/.*)?$", re.IGNORECASE)
+_BARE_IP = re.compile(r"^(?:\[[0-9a-f:.%]+\]|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(/.*)?$", re.IGNORECASE)  # [::1]:8080, 10.0.0.1
 
 
 class CheckInputError(ValueError):
@@ -21,8 +23,11 @@ class CheckInputError(ValueError):
 
 def normalize_url(url: str) -> str:
     url = url.strip()
-    if "://" not in url and _BARE_DOMAIN.match(url):
+    if "://" not in url and (_BARE_DOMAIN.match(url) or _BARE_IP.match(url)):
         url = "http://" + url
+    problem = url_problem(url)  # in Russian, whichever part does not parse
+    if problem:
+        raise CheckInputError(f"неверный адрес «{url}»: {problem}")
     problem = validate_url(url)
     if problem:
         raise CheckInputError(problem)

@@ -5,6 +5,11 @@ delimiter (``;``, ``,`` or tab) is sniffed. XLSX: the first sheet with a recogni
 (which need not be the first row: title rows above it are skipped). Header names in Russian or
 English. Nothing here touches the database: :func:`read_registry` gives valid records and a list
 of errors with the row numbers the user sees in the spreadsheet.
+
+What a file shows but the program cannot read is said, never read as an empty cell: an XLSX cell
+hidden by a merged cell or a formula saved without its value is an error in a required column and
+a warning elsewhere; non-empty cells beyond the header (ragged rows) are not loaded and are warned
+about (the row's own columns still load); a CSV that cannot be parsed names its row.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import idna
 
 from artifacts.urls import normalize_site_url as site_key
+from artifacts.urls import url_problem
 from checks.model import OrgType
 from checks.orgtype import parse_org_type
 from crawler.addresses import env_allows, private_host
@@ -129,6 +135,8 @@ class RegistryFile:
 class _Table:
     rows: list[tuple[int, list[Any]]]  # (row number, cells)
     links: dict[tuple[int, int], str] = field(default_factory=dict)  # hyperlink targets of xlsx cells
+    # Cells that look filled in Excel but read empty: (row, column) -> (why, the merged range or cell).
+    notes: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
@@ -208,11 +216,11 @@ def normalize_site_url(raw: str) -> str:
         if v.startswith("/"):
             raise ValueError("не указано имя сайта")
         v = "http://" + v
-    try:
-        parts = urlsplit(v)
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError("неверный адрес сайта (порт или скобки)") from exc
+    problem = url_problem(v)
+    if problem:
+        raise ValueError(f"неверный адрес сайта: {problem}")
+    parts = urlsplit(v)
+    port = parts.port
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise ValueError(f"протокол «{parts.scheme}» не поддерживается: нужен http:// или https://")
@@ -221,7 +229,9 @@ def normalize_site_url(raw: str) -> str:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise ValueError("в адресе нет имени сайта")
-    if not _IPV4.match(host):
+    if ":" in host:  # an IPv6 literal (http://[2001:db8::1]/): urlsplit has checked it
+        pass
+    elif not _IPV4.match(host):
         labels = host.split(".")
         if len(labels) < 2 or not all(_HOST_LABEL.match(lb) for lb in labels) or not _TLD.match(labels[-1]):
             raise ValueError("неверное имя сайта (домен)")
@@ -230,7 +240,8 @@ def normalize_site_url(raw: str) -> str:
                 idna.encode(host, uts46=True)
             except (idna.IDNAError, UnicodeError) as exc:
                 raise ValueError("неверное имя сайта (домен)") from exc
-    netloc = host if port is None else f"{host}:{port}"
+    netloc = f"[{host}]" if ":" in host else host
+    netloc = netloc if port is None else f"{netloc}:{port}"
     return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
@@ -296,6 +307,33 @@ def _decode(data: bytes) -> tuple[str, str]:
     raise RegistryFileError("не удалось определить кодировку файла: сохраните его в UTF-8 или Windows-1251")
 
 
+def _column_letter(index: int) -> str:
+    """0 → A, 26 → AA: the column as a spreadsheet names it."""
+    n, letters = index + 1, ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _csv_records(text: str, delimiter: str) -> list[list[str]]:
+    """The CSV's records; a record that cannot be parsed is an error naming its row."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    while True:
+        try:
+            records.append(next(reader))
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                why = (f"ячейка длиннее {csv.field_size_limit()} символов — проверьте, не пропущена ли "
+                       "закрывающая кавычка («\"») в этой строке: тогда всё до следующей кавычки читается как одна ячейка")
+            else:
+                why = str(exc)
+            raise RegistryFileError(f"не удалось разобрать CSV: строка {len(records) + 1}: {why}") from exc
+
+
 def _read_csv(data: bytes) -> list[_Table]:
     try:
         text, encoding = _decode(data)
@@ -305,11 +343,7 @@ def _read_csv(data: bytes) -> list[_Table]:
         raise RegistryFileError("файл не похож на таблицу CSV (в нём двоичные данные)")
     tables = []
     for delimiter in (";", ",", "\t"):
-        try:
-            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except csv.Error as exc:
-            raise RegistryFileError(f"не удалось разобрать CSV: {exc}") from exc
-        rows = [(n, list(r)) for n, r in enumerate(records, start=1)]
+        rows = [(n, list(r)) for n, r in enumerate(_csv_records(text, delimiter), start=1)]
         tables.append(_Table(rows=rows, encoding=encoding, delimiter=delimiter))
     return tables
 
@@ -323,12 +357,17 @@ def _read_xlsx(data: bytes) -> list[_Table]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and data validation it ignores
             wb = load_workbook(io.BytesIO(data), data_only=True)
+            # data_only gives the values Excel saved; a formula never calculated (a file written
+            # by a program) has none, and only the formulas' book tells it from an empty cell.
+            formula_wb = load_workbook(io.BytesIO(data), data_only=False)
     except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException, ...)
         raise RegistryFileError(f"не удалось прочитать книгу Excel (.xlsx): файл повреждён или имеет другой формат ({type(exc).__name__})") from exc
     tables = []
-    for ws in wb.worksheets:
+    for ws, formula_ws in zip(wb.worksheets, formula_wb.worksheets, strict=True):
         rows: list[tuple[int, list[Any]]] = []
         links: dict[tuple[int, int], str] = {}
+        notes = _merged_notes(ws)
+        formulas = {(c.row, c.column - 1): str(c.value) for r in formula_ws.iter_rows() for c in r if c.data_type == "f"}
         for cells in ws.iter_rows():
             if not cells:
                 continue
@@ -338,10 +377,35 @@ def _read_xlsx(data: bytes) -> list[_Table]:
                 link = getattr(cell, "hyperlink", None)
                 if link is not None and getattr(link, "target", None):
                     links[(cells[0].row, i)] = link.target
+                formula = formulas.get((cells[0].row, i))
+                if cell.value is None and formula is not None:
+                    where = f"{_column_letter(i)}{cells[0].row}"
+                    notes[(cells[0].row, i)] = (
+                        f"формула без значения в ячейке {where} ({formula[:60]}): книга сохранена без вычисленных значений — "
+                        "откройте её в Excel или LibreOffice и сохраните заново (или вставьте значения вместо формул)",
+                        where,
+                    )
             rows.append((cells[0].row, values))
-        tables.append(_Table(rows=rows, links=links, sheet=ws.title))
+        tables.append(_Table(rows=rows, links=links, notes=notes, sheet=ws.title))
     wb.close()
+    formula_wb.close()
     return tables
+
+
+def _merged_notes(ws: Any) -> dict[tuple[int, int], tuple[str, str]]:
+    """The cells a merged range hides: only its first cell holds the value."""
+    notes: dict[tuple[int, int], tuple[str, str]] = {}
+    for rng in ws.merged_cells.ranges:
+        anchor = f"{_column_letter(rng.min_col - 1)}{rng.min_row}"
+        for row in range(rng.min_row, rng.max_row + 1):
+            for col in range(rng.min_col, rng.max_col + 1):
+                if (row, col) != (rng.min_row, rng.min_col):
+                    notes[(row, col - 1)] = (
+                        f"объединённая ячейка {rng.coord}: в {_column_letter(col - 1)}{row} значения нет, оно только в первой ячейке "
+                        f"{anchor} — разъедините ячейки и заполните значение в каждой строке",
+                        rng.coord,
+                    )
+    return notes
 
 
 def _find_header(table: _Table) -> tuple[int, dict[str, int], dict[int, str]] | None:
@@ -423,6 +487,8 @@ def _validate(path: Path, fmt: str, table: _Table, header_idx: int, mapping: dic
     seen_ids: dict[str, int] = {}
     allow_private = env_allows()  # SVEDEN_ALLOW_PRIVATE_ADDRESSES=1: internal addresses are crawled
     seen_urls: dict[str, tuple[int, str, str]] = {}  # site key -> (row, id, the address as written)
+    noted: set[str] = set()  # merged ranges already warned about in optional columns
+    header_texts = [cell_text(c) for c in header_cells]
     total = 0
     for row_no, cells in table.rows[header_idx + 1 :]:
         if not any(cell_text(c) for c in cells):
@@ -438,8 +504,15 @@ def _validate(path: Path, fmt: str, table: _Table, header_idx: int, mapping: dic
 
         row_errors: list[RowError] = []
 
+        def note(f: str, row_no: int = row_no) -> str | None:
+            """Why an empty-looking cell is empty: a merged cell or a formula without a value."""
+            i = mapping.get(f)
+            found = table.notes.get((row_no, i)) if i is not None and not text(f) else None
+            return found[0] if found else None
+
         def err(f: str, value: str, reason: str, row_no: int = row_no, row_errors: list[RowError] = row_errors) -> None:
-            row_errors.append(RowError(row_no, col_title(f), value, reason))
+            # «не указан …» would mislead when Excel shows a value the file does not hold.
+            row_errors.append(RowError(row_no, col_title(f), value, (not value and note(f)) or reason))
 
         inn: str | None = None
         if "inn" in mapping and text("inn"):
@@ -491,6 +564,26 @@ def _validate(path: Path, fmt: str, table: _Table, header_idx: int, mapping: dic
                 err("busgov", text("busgov"), str(exc))
 
         extra = {header: _extra_value(cells[i]) for i, header in extra_cols.items() if i < len(cells) and cell_text(cells[i])}
+        reported = {e.column for e in row_errors}
+        optional = [(i, col_title(f)) for f, i in mapping.items() if col_title(f) not in reported] + list(extra_cols.items())
+        for i, title in optional:
+            found = table.notes.get((row_no, i)) if not (i < len(cells) and cell_text(cells[i])) else None
+            if found and found[1] not in noted:  # a merged range once, not on each of its rows
+                noted.add(found[1])
+                lost = "в строки объединения, кроме первой, значение не загружено" if ":" in found[1] else f"значение из {found[1]} не загружено"
+                warnings.append(RowError(row_no, title, "", f"{found[0]}; {lost}"))
+        beyond = [i for i in range(len(cells)) if (i >= len(header_texts) or not header_texts[i]) and cell_text(cells[i])]
+        if beyond:
+            shown = "; ".join(cell_text(cells[i])[:60] for i in beyond[:3]) + ("; …" if len(beyond) > 3 else "")
+            warnings.append(
+                RowError(
+                    row_no,
+                    ", ".join(_column_letter(i) for i in beyond) + " (без заголовка)",
+                    shown,
+                    "ячейки за пределами таблицы не загружены (у столбца нет заголовка) — если значения в строке сдвинулись "
+                    "(например, разделитель внутри наименования без кавычек), исправьте строку; если это нужные данные, дайте столбцу заголовок",
+                )
+            )
         if row_errors:
             errors.extend(row_errors)
             continue

@@ -45,3 +45,26 @@ def test_ipv6_literal_links_are_kept():
     assert page["links"][0]["href"] == "http://[::1]:8080/sveden/"
     page = _page('<a href="common/">Основные сведения</a>', '<base href="http://[2001:db8::1]/site/">')
     assert page["links"][0]["href"] == "http://[2001:db8::1]/site/common/"
+
+
+@pytest.mark.parametrize(
+    ("given", "url"),
+    [("http://[::1]:8080/", "http://[::1]:8080/"), ("[::1]:8080", "http://[::1]:8080"), ("https://[2001:db8::1]/", "https://[2001:db8::1]/"), ("127.0.0.1:8080/", "http://127.0.0.1:8080/")],
+)
+def test_check_takes_ip_literals(given, url):
+    """`sveden check http://[::1]:8080/` is a valid address (whether it may be crawled is the address guard's call)."""
+    from sveden.checking import normalize_url
+
+    assert normalize_url(given) == url
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [("http://[x/", "квадратная скобка"), ("http://[::1/", "квадратная скобка"), ("http://[x]/", "IPv6"), ("http://school.ru:99999/", "неверный порт")],
+)
+def test_check_names_what_does_not_parse_in_russian(given, reason):
+    from sveden.checking import CheckInputError, normalize_url
+
+    with pytest.raises(CheckInputError, match=reason) as exc:
+        normalize_url(given)
+    assert str(exc.value).startswith(f"неверный адрес «{given}»") and "Invalid" not in str(exc.value)

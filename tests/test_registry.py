@@ -122,6 +122,71 @@ def test_xlsx_made_with_openpyxl(tmp_path: Path) -> None:
     assert [(e.row, e.column, e.value) for e in reg.errors] == [(7, "bus.gov.ru", "not-a-number")]
 
 
+def test_xlsx_merged_cells_and_formulas_without_values_are_named(tmp_path: Path) -> None:
+    """Excel shows a value, the file holds none: say why, with the row and the cell, never «не указан»."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Код", "Наименование", "Тип", "МОУО", "Сайт", "bus.gov.ru", "Кластер"])
+    ws.append(["1", "Школа 1", "school", "Тула", "s1.ru", None, "A"])  # row 2
+    ws.append(["2", "Школа 2", "school", None, "s2.ru", None, None])  # row 3: МОУО merged from D2
+    ws.append(["3", "Школа 3", "school", None, "=LOWER(\"S3.RU\")", "=1+1", None])  # row 4: formulas never calculated
+    ws.append(["4", "Гимназия 4", None, "Тула", "s4.ru", None, None])  # row 5: the name merged over the type
+    ws.merge_cells("D2:D4")
+    ws.merge_cells("G2:G5")  # a grouping column merged over four rows: one warning, not three
+    ws.merge_cells("B5:C5")
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+
+    reg = read_registry(path)
+    got = {(e.row, e.column): e.reason for e in reg.errors}
+    assert set(got) == {(3, "МОУО"), (4, "МОУО"), (4, "Сайт"), (5, "Тип")}
+    assert got[(3, "МОУО")].startswith("объединённая ячейка D2:D4: в D3 значения нет, оно только в первой ячейке D2")
+    assert got[(4, "МОУО")].startswith("объединённая ячейка D2:D4: в D4")
+    assert got[(4, "Сайт")].startswith('формула без значения в ячейке E4 (=LOWER("S3.RU"))')
+    assert got[(5, "Тип")].startswith("объединённая ячейка B5:C5: в C5")
+    assert not any("не указан" in r for r in got.values())
+    assert [(w.row, w.column, w.reason.split(": ")[0]) for w in reg.warnings] == [
+        (3, "Кластер", "объединённая ячейка G2:G5"),
+        (4, "bus.gov.ru", "формула без значения в ячейке F4 (=1+1)"),
+    ]
+    assert "значение не загружено" in reg.warnings[0].reason
+    assert [r.id for r in reg.records] == ["1"]
+
+
+def test_csv_cell_over_the_field_limit_names_its_row(tmp_path: Path) -> None:
+    rows = [HEADER_RU, ROWS_RU[0], ["2", "s2", "", "Школа 2" + "я" * 2_000_000, "school", "Тула", "s2.ru", ""]]
+    with pytest.raises(RegistryFileError, match=r"строка 3: ячейка длиннее \d+ символов") as exc:
+        read_registry(_write(tmp_path, "big.csv", _csv(rows), "utf-8"))
+    assert "кавычка" in str(exc.value)
+
+
+def test_ragged_rows_extra_cells_are_warned_about(tmp_path: Path) -> None:
+    """Cells beyond the header are not loaded: a warning names the row, the columns and the values."""
+    text = _csv([HEADER_RU, ROWS_RU[0]]) + ";".join([*ROWS_RU[1], "лишнее", "", "ещё"]) + "\r\n" + _csv([ROWS_RU[2]])
+    reg = read_registry(_write(tmp_path, "ragged.csv", text, "utf-8"))
+    assert reg.errors == [] and [r.id for r in reg.records] == ["s1", "d5", "c1"]
+    (w,) = reg.warnings
+    assert (w.row, w.column, w.value) == (3, "I, K (без заголовка)", "лишнее; ещё")
+    assert str(w).startswith("строка 3, столбец «I, K (без заголовка)» «лишнее; ещё»: ячейки за пределами таблицы не загружены")
+    assert reg.records[1].extra == {"Округ": "Центральный"}
+
+
+def test_ipv6_literal_is_a_site_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert normalize_site_url("http://[::1]:8080/") == "http://[::1]:8080/"
+    assert normalize_site_url("[2001:DB8::1]/sveden/") == "http://[2001:db8::1]/sveden/"
+    for bad in ("http://[x/", "http://[::1", "http://[x]/"):
+        with pytest.raises(ValueError, match="квадратная скобка"):
+            normalize_site_url(bad)
+    with pytest.raises(ValueError, match="неверный порт"):
+        normalize_site_url("http://s.ru:99999/")
+    rows = [HEADER_RU, ["1", "s1", "", "Школа 1", "school", "Тула", "http://[::1]:8080/", ""]]
+    monkeypatch.delenv("SVEDEN_ALLOW_PRIVATE_ADDRESSES", raising=False)
+    reg = read_registry(_write(tmp_path, "r.csv", _csv(rows), "utf-8"))
+    assert reg.errors == [] and reg.records[0].site_url == "http://[::1]:8080/"
+    # Loopback is refused by the crawl's address guard: its warning, not «неверное имя сайта».
+    assert [w.row for w in reg.warnings] == [2] and "внутреннюю сеть" in reg.warnings[0].reason
+
+
 def test_validation_errors_with_spreadsheet_row_numbers(tmp_path: Path) -> None:
     rows = [
         HEADER_RU,
