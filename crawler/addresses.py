@@ -117,14 +117,24 @@ def _parse_entry(entry: str) -> tuple[str, int | None] | IPNetwork:
     entry = entry.strip().lower()
     if "/" in entry:
         return ipaddress.ip_network(entry, strict=False)
+    port: int | None = None
     if entry.startswith("["):  # [v6] or [v6]:port
         host, _, rest = entry[1:].partition("]")
-        port = int(rest[1:]) if rest.startswith(":") and rest[1:] else None
-        return host, port
-    if entry.count(":") == 1:
-        host, port = entry.split(":")
-        return host.rstrip("."), int(port)
-    return entry.rstrip("."), None  # a name, an IPv4 address or a bare IPv6 address: any port
+        if rest:
+            port = int(rest.removeprefix(":")) if rest.startswith(":") else -1
+        if parse_ip(host) is None:
+            raise ValueError(entry)
+    elif entry.count(":") == 1:
+        host, text = entry.split(":")
+        port = int(text)
+    else:  # a name, an IPv4 address or a bare IPv6 address: any port
+        host = entry
+        if ":" in host and parse_ip(host) is None:
+            raise ValueError(entry)
+    host = host.rstrip(".")
+    if not host or port is not None and not 0 < port < 65536:
+        raise ValueError(entry)
+    return host, port
 
 
 @dataclass(frozen=True)
@@ -144,8 +154,11 @@ class AddressPolicy:
                 continue
             try:
                 parsed = _parse_entry(str(entry))
-            except ValueError as exc:
-                raise ValueError(f"{SETTING_ALLOWLIST}: запись «{entry}» не разбирается ({exc})") from None
+            except ValueError:
+                raise ValueError(
+                    f"{SETTING_ALLOWLIST}: запись «{entry}» не разбирается "
+                    "(нужно «хост», «хост:порт», «[IPv6]:порт» или сеть вида «10.20.0.0/16»)"
+                ) from None
             if isinstance(parsed, tuple):
                 host, port = parsed
                 ip = parse_ip(host)

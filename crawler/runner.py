@@ -17,6 +17,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from crawler.addresses import SETTING_ALLOWLIST, AddressPolicy
 from crawler.spiders.sveden import SvedenSpider
 
 
@@ -55,6 +56,11 @@ def validate_settings(overrides: dict[str, object]) -> dict[str, object]:
             ok = True
         if not ok:
             raise SettingsError(f"настройка {key}={value!r}: нужно {type(default).__name__} (по умолчанию {default!r})")
+        if key == SETTING_ALLOWLIST:
+            try:
+                AddressPolicy.from_settings(project_settings({key: value}))
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from None
     return overrides
 
 

@@ -206,6 +206,14 @@ def test_the_switch_and_the_allowlist():
         AddressPolicy.build(False, ["10.0.0.0/40"])
 
 
+def test_a_bad_allowlist_is_a_settings_error_before_crawling():
+    from crawler.runner import SettingsError, parse_sets, validate_settings
+
+    assert validate_settings(parse_sets(['SVEDEN_PRIVATE_ALLOWLIST=["127.0.0.1:8080"]']))
+    with pytest.raises(SettingsError, match="запись «127.0.0.1:http» не разбирается"):
+        validate_settings(parse_sets(['SVEDEN_PRIVATE_ALLOWLIST=["127.0.0.1:http"]']))
+
+
 def test_private_hosts_known_without_dns():
     assert private_host("10.0.0.5") == "10.0.0.5" and private_host("127.0.0.1") == "127.0.0.1"
     assert private_host("localhost") == "localhost" and private_host("school.local") == "school.local"
@@ -402,6 +410,7 @@ def registry_csv(tmp_path: Path) -> Path:
         ["s2", "МБОУ СОШ № 2", "школа", "г. Тула", "http://10.0.0.5/"],
         ["s3", "МБОУ СОШ № 3", "школа", "г. Тула", "http://127.0.0.1:8080/"],
         ["s4", "МБОУ СОШ № 4", "школа", "г. Тула", "https://school4.local/"],
+        ["s5", "МБОУ СОШ № 5", "школа", "г. Тула", "http://[::1]:8080/"],
     ]
     path = tmp_path / "r.csv"
     path.write_text("".join(";".join(r) + "\r\n" for r in rows), encoding="utf-8")
@@ -413,13 +422,15 @@ def test_registry_import_warns_about_internal_addresses(tmp_path, monkeypatch):
 
     monkeypatch.delenv(ENV_ALLOW, raising=False)
     reg = read_registry(registry_csv(tmp_path))
-    assert reg.errors == [] and len(reg.records) == 4  # imported all the same: the crawl refuses them
+    assert reg.errors == [] and len(reg.records) == 5  # imported all the same: the crawl refuses them
     assert [str(w) for w in reg.warnings] == [
         "строка 3, столбец «Адрес сайта» «http://10.0.0.5/»: адрес сайта ведёт во внутреннюю сеть (10.0.0.5) — "
         "такие адреса не проверяются (в закрытой сети: SVEDEN_ALLOW_PRIVATE_ADDRESSES=1)",
         "строка 4, столбец «Адрес сайта» «http://127.0.0.1:8080/»: адрес сайта ведёт во внутреннюю сеть (127.0.0.1) — "
         "такие адреса не проверяются (в закрытой сети: SVEDEN_ALLOW_PRIVATE_ADDRESSES=1)",
         "строка 5, столбец «Адрес сайта» «https://school4.local/»: адрес сайта ведёт во внутреннюю сеть (school4.local) — "
+        "такие адреса не проверяются (в закрытой сети: SVEDEN_ALLOW_PRIVATE_ADDRESSES=1)",
+        "строка 6, столбец «Адрес сайта» «http://[::1]:8080/»: адрес сайта ведёт во внутреннюю сеть (::1) — "
         "такие адреса не проверяются (в закрытой сети: SVEDEN_ALLOW_PRIVATE_ADDRESSES=1)",
     ]
     monkeypatch.setenv(ENV_ALLOW, "1")
