@@ -119,7 +119,7 @@ class SiteArtifact(TypedDict):
 OUTCOMES = {
     "ok": "проверен",
     "no_sveden_section": "раздел «Сведения об образовательной организации» не найден",
-    "unreachable": "сайт недоступен (DNS или соединение отклонено)",
+    "unreachable": "сайт недоступен",
     "timeout": "сайт не ответил вовремя",
     "tls_error": "ошибка TLS-сертификата",
     "http_error": "сайт ответил ошибкой HTTP",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from artifacts.failures import plain_message
 from artifacts.schema import CHECKED_OUTCOMES, OUTCOMES, RegistryFacts, upgrade_busgov
 from checks.model import OrgType
 from checks.views import SiteView
@@ -50,7 +51,7 @@ class Context:
             outcome = self.site.outcome
             status = outcome.get("status", "ok")
             if status not in CHECKED_OUTCOMES:
-                return f"не проверено: {outcome.get('message') or OUTCOMES.get(status, status)}"
+                return f"не проверено: {plain_message(outcome.get('message') or '') or OUTCOMES.get(status, status)}"
             return ""
         if name == "registry":
             return "" if self.registry is not None else MISSING["registry"]

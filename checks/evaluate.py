@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from artifacts.failures import plain_message
 from artifacts.schema import CHECKED_OUTCOMES, OUTCOMES, RegistryFacts
 from checks import catalogue, feedback, scores
 from checks.context import Context
@@ -34,6 +35,24 @@ def resolve_org_type(artifact: dict[str, Any], given: str | None) -> tuple[OrgTy
         names.append(home.get("title", ""))
     inferred = infer_org_type(*names)
     return (inferred, "inferred") if inferred else (OrgType.school, "default")
+
+
+def _clean_name(text: str) -> str:
+    return " ".join((text or "").split())[:300]
+
+
+def org_name(artifact: dict[str, Any]) -> str:
+    """The organization's name as its site gives it: ``fullName`` microdata (in «Основные сведения»
+    first), else ``shortName``, else the home page's ``<title>``; "" when the site gave none."""
+    pages = artifact.get("pages", [])
+    common = [p for p in pages if p.get("section") == "common"]
+    for prop in ("fullName", "shortName"):
+        for page in [*common, *pages]:
+            for node in page.get("microdata") or []:
+                if prop in str(node.get("p", "")).split() and _clean_name(node.get("t", "")):
+                    return _clean_name(node["t"])
+    home = next((p for p in pages if p.get("role") == "home"), None)
+    return _clean_name(home.get("title", "")) if home else ""
 
 
 def run_audit(audit: Audit, ctx: Context) -> ItemResult | AuditResult:
@@ -89,7 +108,8 @@ def _section_summary(site: SiteView, items: list[ItemResult]) -> list[dict[str, 
                 "status": status,
                 "found_by": meta.get("found_by", ""),
                 "http_status": meta.get("status"),
-                "error": meta.get("error", ""),
+                "error_kind": meta.get("error_kind", ""),  # an outcome name, ``not_found`` or ``budget``
+                "error": plain_message(meta.get("error", "")),
                 "addrefs": [site.pages[i].get("url") for i in meta.get("addrefs", []) if 0 <= i < len(site.pages)],
                 "counts": dict(sorted(counts.items())),
                 "unknown_itemprops": unknown[:50],
@@ -121,7 +141,8 @@ def evaluate(
         "org_type_source": how,
         "reachable": reachable,
         "outcome": outcome.get("status", "ok"),
-        "error": "" if outcome.get("status", "ok") == "ok" else (outcome.get("message") or OUTCOMES.get(outcome.get("status"), "")),
+        "error": "" if outcome.get("status", "ok") == "ok" else (plain_message(outcome.get("message") or "") or OUTCOMES.get(outcome.get("status"), "")),
+        "org_name": org_name(site.artifact),
         "sections": _section_summary(site, items),
         "items": [i.as_json() for i in items],
         "feedback": fb,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
+from artifacts.failures import plain_message
 from checks import catalogue
 from checks.views import Node, SectionView, SiteView, legacy_key
 from checks.messages import attr
@@ -32,8 +34,14 @@ def is_meaningful(text: str) -> bool:
     return bool(_MEANINGFUL.search(text or ""))
 
 
-def _result(rule: Rule, status: Status, message: str, evidence: str = "") -> ItemResult:
-    return ItemResult(rule.section, rule.parent, rule.itemprop, rule.code, status, evidence, message)
+class Verdict(NamedTuple):
+    status: Status
+    message: str
+    cause: str = ""  # see checks.model.ITEM_CAUSES
+
+
+def _result(rule: Rule, status: Status, message: str, evidence: str = "", cause: str = "") -> ItemResult:
+    return ItemResult(rule.section, rule.parent, rule.itemprop, rule.code, status, evidence, message, cause)
 
 
 def _section_title(slug: str) -> str:
@@ -45,10 +53,15 @@ def _in_parent(nodes: list[Node], parent: str) -> list[Node]:
     return [n for n in nodes if n.has_ancestor(parent)] if parent else nodes
 
 
-def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> tuple[Status, str]:
+def _documents(urls: list[str]) -> str:
+    return f"документа: {urls[0]}" if len(urls) == 1 else f"документов ({len(urls)}), например {urls[0]}"
+
+
+def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
     """A link item passes when it carries a statement or every probed target resolves."""
     broken: list[str] = []
-    unresolved: list[str] = []
+    unprobed: list[str] = []  # over the probe limit
+    robots: list[str] = []  # robots.txt forbids them
     out_of_time: list[str] = []
     ok = 0
     statements = 0
@@ -60,41 +73,43 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> tuple[Status
         for h in links:
             probe = site.probes.get(h)
             if probe is None:
-                unresolved.append(h)
+                unprobed.append(h)
             elif probe.get("status") in OK_PROBE:
                 ok += 1
             elif probe.get("error_kind") == "robots_disallowed":
-                unresolved.append(h)
+                robots.append(h)
             elif probe.get("error_kind") == "time_budget":
                 out_of_time.append(h)
             else:
-                why = probe.get("status") or probe.get("error") or probe.get("error_kind") or "ошибка"
+                why = probe.get("status") or plain_message(probe.get("error") or "") or probe.get("error_kind") or "ошибка"
                 broken.append(f"{h} ({why})")
     if broken:
         shown = "; ".join(broken[:5]) + (f" и ещё {len(broken) - 5}" if len(broken) > 5 else "")
-        return Status.fail, f"документ не открывается: {shown}"
+        return Verdict(Status.fail, f"документ не открывается: {shown}")
     if out_of_time and not ok:
-        return Status.error, f"не проверено: исчерпан лимит времени на сайт ({len(out_of_time)} ссылок, например {out_of_time[0]})"
+        return Verdict(Status.error, f"не проверено: исчерпан лимит времени на сайт ({len(out_of_time)} ссылок, например {out_of_time[0]})", "time_budget")
     if ok:
-        unresolved += out_of_time
+        unresolved = robots + unprobed + out_of_time
         note = f", не проверено {len(unresolved)}" if unresolved else ""
-        return Status.passed, f"документ открывается (ссылок: {ok}{note})"
+        return Verdict(Status.passed, f"документ открывается (ссылок: {ok}{note})")
     if statements:
-        return Status.passed, "размещено указание на отсутствие документа"
-    if unresolved:
-        return Status.needs_review, f"ссылку не удалось проверить (лимит запросов или robots.txt): {unresolved[0]}"
-    return Status.fail, f"элемент с {attr(rule.itemprop)} не содержит ссылки на документ"
+        return Verdict(Status.passed, "размещено указание на отсутствие документа")
+    if robots:
+        return Verdict(Status.needs_review, f"robots.txt сайта запрещает проверку {_documents(robots)}", "robots_documents")
+    if unprobed:
+        return Verdict(Status.needs_review, f"ссылку не проверяли: превышен лимит проверок документов на сайт ({_documents(unprobed)})", "probe_budget")
+    return Verdict(Status.fail, f"элемент с {attr(rule.itemprop)} не содержит ссылки на документ")
 
 
-def _value_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> tuple[Status, str]:
+def _value_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
     if rule.kind is Kind.link:
         return _link_verdict(rule, nodes, site)
     if any(is_meaningful(n.text) for n in nodes):
-        return Status.passed, "размещено"
-    return Status.fail, f"элемент с {attr(rule.itemprop)} пуст — укажите сведения или «отсутствует»"
+        return Verdict(Status.passed, "размещено")
+    return Verdict(Status.fail, f"элемент с {attr(rule.itemprop)} пуст — укажите сведения или «отсутствует»")
 
 
-def _per_parent(rule: Rule, view: SectionView, nodes: list[Node], site: SiteView) -> tuple[Status, str]:
+def _per_parent(rule: Rule, view: SectionView, nodes: list[Node], site: SiteView) -> Verdict:
     """Required children are judged in every instance of their parent (each row of the table)."""
     parents = view.nodes(rule.parent)
     groups: dict[tuple[str, int], list[Node]] = {}
@@ -104,7 +119,7 @@ def _per_parent(rule: Rule, view: SectionView, nodes: list[Node], site: SiteView
     if rule.optional:
         return _value_verdict(rule, nodes, site)
     missing = 0
-    worst: tuple[Status, str] | None = None
+    worst: Verdict | None = None
     for p in parents:
         key = (p.page_url, p.index)
         children = groups.get(key)
@@ -115,12 +130,12 @@ def _per_parent(rule: Rule, view: SectionView, nodes: list[Node], site: SiteView
         if verdict[0] is not Status.passed and (worst is None or verdict[0] is Status.fail):
             worst = verdict
     if missing:
-        return Status.fail, f"нет элемента с {attr(rule.itemprop)} в {missing} из {len(parents)} элементов с {attr(rule.parent)}"
+        return Verdict(Status.fail, f"нет элемента с {attr(rule.itemprop)} в {missing} из {len(parents)} элементов с {attr(rule.parent)}")
     if worst:
         return worst
     if len(parents) > 1:
-        return Status.passed, f"размещено во всех {len(parents)} элементах с {attr(rule.parent)}"
-    return Status.passed, "размещено"
+        return Verdict(Status.passed, f"размещено во всех {len(parents)} элементах с {attr(rule.parent)}")
+    return Verdict(Status.passed, "размещено")
 
 
 def _orphans(rule: Rule, view: SectionView) -> list[Node]:
@@ -181,7 +196,8 @@ def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
         return _result(rule, Status.not_applicable, ("найдено; " if found else "") + "требование отменено: " + rule.repealed, view.url)
     error_kind = meta.get("error_kind")
     if error_kind and error_kind != "not_found":
-        return _result(rule, Status.error, f"страница подраздела не проверена: {meta.get('error') or error_kind}", meta.get("url", ""))
+        why = plain_message(meta.get("error") or "") or error_kind
+        return _result(rule, Status.error, f"страница подраздела не проверена: {why}", meta.get("url", ""), "section_unreadable")
     nodes = _in_parent(view.nodes(rule.itemprop), rule.parent)
     if rule.superseded_by:
         if nodes:
@@ -193,11 +209,8 @@ def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
             )
         return _result(rule, Status.not_applicable, "место размещения изменено приказом № 1353 — проверяется в подразделе «Образование»")
     if nodes:
-        if rule.parent:
-            status, message = _per_parent(rule, view, nodes, site)
-        else:
-            status, message = _value_verdict(rule, nodes, site)
-        return _result(rule, status, message, nodes[0].page_url)
+        verdict = _per_parent(rule, view, nodes, site) if rule.parent else _value_verdict(rule, nodes, site)
+        return _result(rule, verdict.status, verdict.message, nodes[0].page_url, verdict.cause)
     # Absent here: say why as precisely as the artifacts allow.
     parent_rule = catalogue.rule_for(rule.section, "", rule.parent) if rule.parent else None
     alt = _alternative_form(rule, parent_rule, view)
@@ -222,7 +235,7 @@ def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
         return _result(rule, Status.not_applicable, "не размещено (сведения публикуются при наличии)", view.url)
     if not view.pages:
         why = "подраздел не найден" + (f" по адресу {meta['url']}" if meta.get("url") else "")
-        return _result(rule, Status.fail, why, meta.get("url", ""))
+        return _result(rule, Status.fail, why, meta.get("url", ""), "section_missing")
     if rule.parent and not view.nodes(rule.parent):
         return _result(rule, Status.fail, f"нет родительского элемента с {attr(rule.parent)}", view.url)
     return _result(rule, Status.fail, f"не найден элемент с {attr(rule.itemprop)}", view.url)

@@ -238,6 +238,17 @@ class Rule(Audit):
         return self.result(Status.not_applicable if never_judged else Status.error, reason)
 
 
+# Why an item was not judged, or needs a person, when one cause covers many items: the item
+# JSON's ``cause`` (absent otherwise). Reports fold such items into one line with one fix.
+ITEM_CAUSES = {
+    "section_missing": "подраздел не найден",
+    "section_unreadable": "страница подраздела не прочитана (ошибка сервера, переадресация, время, размер, robots.txt)",
+    "robots_documents": "robots.txt сайта запрещает проверку документов",
+    "probe_budget": "документы не проверены: превышен лимит проверок документов на сайт",
+    "time_budget": "документы не проверены: исчерпан лимит времени на сайт",
+}
+
+
 @dataclass(slots=True)
 class ItemResult:
     section: str
@@ -247,9 +258,10 @@ class ItemResult:
     status: Status
     evidence_url: str = ""
     message: str = ""
+    cause: str = ""  # a key of ITEM_CAUSES, or ""
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "section": self.section,
             "parent": self.parent,
             "itemprop": self.itemprop,
@@ -258,6 +270,9 @@ class ItemResult:
             "evidence_url": self.evidence_url,
             "message": self.message,
         }
+        if self.cause:
+            out["cause"] = self.cause
+        return out
 
 
 @dataclass(slots=True)

@@ -245,7 +245,7 @@ def decode_response(http_status: int, content_type: str | bytes | None, body: by
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         shown = ctype or "не указан"
-        raise ChangedShape(f"{what}: ответ не является JSON (Content-Type: {shown}; {exc})", http_status=http_status) from exc
+        raise ChangedShape(f"{what}: ответ не является JSON (Content-Type: {shown})", http_status=http_status) from exc
 
 
 # ---------------------------------------------------------------------------------------------

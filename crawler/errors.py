@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.exceptions import IgnoreRequest
 
+from artifacts.failures import CONNECTION_FAILURES, connection_cause
 from crawler.ssrf import ForbiddenAddress
+
+log = logging.getLogger(__name__)
 
 CHALLENGE_MARKERS = ("captcha", "cf-chl", "challenge-platform", "ddos-guard", "проверка браузера", "подтвердите, что вы не робот", "access denied")
 
@@ -17,34 +22,36 @@ TIME_BUDGET_MESSAGE = "исчерпан лимит времени на сайт"
 
 
 def classify_exception(exc: BaseException) -> tuple[str, str]:
-    """(error_kind, Russian message) for an exception raised by a download."""
+    """(error_kind, Russian message) for an exception raised by a download.
+
+    The message says what happened in words a person can act on; the exception's own text
+    goes to the log, never into the artifact.
+    """
     if isinstance(exc, TimeBudgetExceeded):
         return "time_budget", TIME_BUDGET_MESSAGE
     name = type(exc).__name__
     text = str(exc) or name
-    if isinstance(exc, ForbiddenAddress):  # refused before connecting (SSRF protection)
+    if isinstance(exc, ForbiddenAddress):  # refused before connecting (SSRF protection); its message is Russian
         return "forbidden_address", text
+    log.debug("download failed: %s: %s", name, text)
     if isinstance(exc, IgnoreRequest):
-        if "robots" in text.lower():
+        lowered = text.lower()
+        if "robots" in lowered:
             return "robots_disallowed", "адрес запрещён в robots.txt"
-        if "redirect" in text.lower():
+        if "redirect" in lowered:
             return "redirect_loop", "бесконечная переадресация (превышено число перенаправлений)"
-        if "download_maxsize" in text.lower() or "max size" in text.lower():  # a gzip bomb, cut off while decompressing
+        if "download_maxsize" in lowered or "max size" in lowered:  # a gzip bomb, cut off while decompressing
             return "too_large", "ответ больше допустимого размера (после распаковки)"
-        return "http_error", f"запрос отклонён: {text}"
-    lowered = (name + " " + text).lower()
+        return "http_error", "запрос к адресу не выполнялся (отклонён при обходе)"
     # Scrapy cancels a body over DOWNLOAD_MAXSIZE; a chunked one gives no size in the message.
-    if name == "DownloadCancelledError" or "download max size" in lowered:
-        return "too_large", "ответ больше допустимого размера"
-    if "timeout" in lowered or "timed out" in lowered:
-        return "timeout", "сайт не ответил вовремя"
-    if "cancelled" in lowered and ("size" in lowered or "maxsize" in lowered):
-        return "too_large", "ответ больше допустимого размера"
-    if any(k in lowered for k in ("ssl", "tls", "certificate", "handshake")):
-        return "tls_error", f"ошибка TLS: {text[:200]}"
-    if any(k in lowered for k in ("dns", "resolve", "refused", "noroute", "unreachable", "connectionlost", "connectiondone", "connect", "reset", "dataloss")):
-        return "unreachable", f"сайт недоступен: {text[:200]}"
-    return "unreachable", f"ошибка загрузки: {name}: {text[:200]}"
+    if name == "DownloadCancelledError" or ("cancelled" in text.lower() and "size" in text.lower()):
+        return "too_large", CONNECTION_FAILURES["too_large"][1]
+    return CONNECTION_FAILURES[connection_cause(name, text)]
+
+
+def dropped_connection(exc: BaseException) -> bool:
+    """Did the server drop the connection (reset, lost, closed) rather than refuse or ignore it?"""
+    return not isinstance(exc, (IgnoreRequest, TimeBudgetExceeded)) and connection_cause(type(exc).__name__, str(exc)) == "lost"
 
 
 def classify_status(status: int, body_head: str = "") -> tuple[str, str] | None:

@@ -9,6 +9,7 @@ request passes through the scheduler, which is what scrapy-redis distributes bet
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import time
@@ -23,11 +24,12 @@ from scrapy.http import Response, TextResponse
 from artifacts import layout
 from artifacts.schema import OUTCOMES, SITE_VERSION
 from crawler import discovery
-from crawler.errors import TimeBudgetExceeded, classify_exception, classify_status
+from crawler.errors import TimeBudgetExceeded, classify_exception, classify_status, dropped_connection
 from artifacts.urls import same_site, url_host_key
 from crawler.extract import extract_page
 from crawler.feedback_links import select_feedback_links
 
+log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process crawled the site (distributed runs)
 HEAD_REFUSED = (400, 403, 405, 406, 501)  # servers that answer HEAD wrongly but serve GET
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
@@ -155,7 +157,7 @@ class SiteCrawl:
             resp = await self._download(Request(url, method="HEAD", dont_filter=True, meta=dict(meta)), deadline)
         except Exception as exc:
             kind, message = classify_exception(exc)
-            if kind != "unreachable" or not any(k in message.lower() for k in ("lost", "reset", "closed", "dataloss")):
+            if not dropped_connection(exc):
                 self.probes[url] = {"method": "HEAD", "status": None, "error_kind": kind, "error": message}
                 return
         else:
@@ -296,4 +298,5 @@ def failed_site(target: Target, exc: BaseException | None, kind: str | None = No
     """The artifact of a site whose home page could not be fetched at all."""
     if exc is not None:
         kind, message = classify_exception(exc)
+        log.info("site %s (%s) failed: %s (%s: %s)", target.url, target.org_id, kind, type(exc).__name__, exc)
     return SiteCrawl(target).finish(kind or "unreachable", message, None)

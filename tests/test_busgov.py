@@ -249,10 +249,13 @@ def test_decode_other_failures():
 def test_download_failures():
     assert isinstance(describe_failure(CannotResolveHostError("bus.gov.ru"), "search"), Unreachable)
     assert "DNS" in describe_failure(CannotResolveHostError("bus.gov.ru"), "search").message
-    assert "отклонено" in describe_failure(DownloadConnectionRefusedError("111"), "compare").message
+    assert "отклонил соединение" in describe_failure(DownloadConnectionRefusedError("111"), "compare").message
     assert "не ответил вовремя (30 с)" in describe_failure(DownloadTimeoutError("took longer"), "nok", 30).message
     tls = describe_failure(DownloadFailedError("[<twisted.python.failure.Failure OpenSSL.SSL.Error: certificate verify failed>]"), "compare")
     assert isinstance(tls, Unreachable) and "TLS" in tls.message and "Минцифры" in tls.message
+    assert "twisted" not in tls.message and "OpenSSL" not in tls.message  # the exception's text stays in the log
+    lost = describe_failure(DownloadFailedError("[<twisted.python.failure.Failure twisted.internet.error.ConnectionLost: lost>]"), "nok")
+    assert lost.message == "результаты НОК: соединение с bus.gov.ru оборвалось"
     robots = describe_failure(IgnoreRequest("Forbidden by robots.txt"), "compare")
     assert isinstance(robots, Blocked) and "robots.txt" in robots.message
     reason = Blocked("запрос не отправлялся: …")
@@ -469,7 +472,7 @@ def test_crawl_unreachable_base_url_gives_up_politely(tmp_path):
     items = _crawl(tmp_path, targets, f"http://127.0.0.1:{_closed_port()}", "SVEDEN_BUSGOV_RETRY_TIMES=0", "SVEDEN_BUSGOV_GIVE_UP_AFTER=2")
     assert {item["status"] for item in items.values()} == {"unreachable"}
     skipped = [o for o, item in items.items() if item["message"].startswith("запрос не отправлялся")]
-    refused = [o for o, item in items.items() if o not in skipped and "соединение с bus.gov.ru отклонено" in item["message"]]
+    refused = [o for o, item in items.items() if o not in skipped and "сервер bus.gov.ru отклонил соединение" in item["message"]]
     assert len(refused) >= 2 and skipped, items
     assert sorted(refused + skipped) == ["a", "b", "c", "d"]
     assert "2 организаций подряд" in items[skipped[0]]["message"]

@@ -41,6 +41,7 @@ ends as ``unreachable`` with a TLS message.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,9 +57,12 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
+from artifacts.failures import connection_cause
 from crawler import busgov
 from crawler.busgov import Blocked, BusGovError, ChangedShape, NotFound, Status, Unreachable
 from crawler.ssrf import ForbiddenAddress
+
+log = logging.getLogger(__name__)
 
 # Statuses handled by the callbacks rather than by HttpErrorMiddleware; 3xx stay with the
 # redirect middleware (http → https, trailing slashes).
@@ -116,32 +120,40 @@ class Job:
 
 
 def describe_failure(exc: BaseException, step: str, timeout: float | None = None) -> BusGovError:
-    """A download exception (DNS, refused, timeout, TLS, robots…) as a per-organization error."""
+    """A download exception (DNS, refused, timeout, TLS, robots…) as a per-organization error.
+
+    The message names the cause in Russian; the exception's text goes to the log only.
+    """
     what = busgov.STEP_TITLES.get(step, step)
     name = type(exc).__name__
     text = str(exc).strip()
-    lowered = f"{name} {text}".lower()
     if isinstance(exc, GaveUp):
         return exc.args[0] if exc.args and isinstance(exc.args[0], BusGovError) else Unreachable(f"{what}: запрос не отправлялся")
-    if isinstance(exc, ForbiddenAddress):  # SSRF protection: refused before connecting
+    if isinstance(exc, ForbiddenAddress):  # SSRF protection: refused before connecting; the message is Russian
         return Unreachable(f"{what}: {text}")
+    log.info("bus.gov.ru %s failed: %s: %s", step, name, text)
     if isinstance(exc, IgnoreRequest):
-        if "robots" in lowered:
+        if "robots" in text.lower():
             return Blocked(f"{what}: запрос запрещён файлом robots.txt сайта bus.gov.ru")
-        return Unreachable(f"{what}: запрос отменён ({text or name})")
-    if "dns" in lowered or "resolve" in lowered:
-        return Unreachable(f"{what}: не удалось определить адрес сервера bus.gov.ru (DNS): {text[:150]}")
-    if "refused" in lowered:
-        return Unreachable(f"{what}: соединение с bus.gov.ru отклонено: {text[:150]}")
-    if "timeout" in lowered or "timed out" in lowered:
+        return Unreachable(f"{what}: запрос не выполнялся (отклонён при обходе)")
+    cause = connection_cause(name, text)
+    if cause == "dns":
+        return Unreachable(f"{what}: имя сервера bus.gov.ru не найдено в DNS")
+    if cause == "refused":
+        return Unreachable(f"{what}: сервер bus.gov.ru отклонил соединение")
+    if cause == "timeout":
         limit = f" ({timeout:g} с)" if timeout else ""
         return Unreachable(f"{what}: bus.gov.ru не ответил вовремя{limit}")
-    if any(k in lowered for k in ("ssl", "tls", "certificate", "handshake")):
+    if cause == "tls":
         return Unreachable(
-            f"{what}: ошибка TLS при соединении с bus.gov.ru ({text[:150]}); "
+            f"{what}: не удалось установить защищённое соединение с bus.gov.ru (ошибка TLS); "
             "если включена проверка сертификатов, нужен корневой сертификат Минцифры (Russian Trusted Root CA)"
         )
-    return Unreachable(f"{what}: ошибка соединения с bus.gov.ru: {name}: {text[:150]}")
+    if cause == "lost":
+        return Unreachable(f"{what}: соединение с bus.gov.ru оборвалось")
+    if cause == "no_route":
+        return Unreachable(f"{what}: сервер bus.gov.ru недоступен по сети")
+    return Unreachable(f"{what}: не удалось соединиться с bus.gov.ru")
 
 
 class BusGovSpider(scrapy.Spider):
@@ -313,7 +325,7 @@ class BusGovSpider(scrapy.Spider):
         except Exception as exc:  # noqa: BLE001 - a shape no check foresaw must still end the organization
             self.logger.exception("bus.gov.ru %s: unexpected parser error for org %s", step, job.org_id)
             what = busgov.STEP_TITLES.get(step, step)
-            return _out(self._finish(job, Status.CHANGED_SHAPE, f"{what}: непредвиденная ошибка разбора ответа ({type(exc).__name__}: {exc})"))
+            return _out(self._finish(job, Status.CHANGED_SHAPE, f"{what}: ответ не удалось разобрать (подробности в журнале)"))
 
     def _on_error(self, failure: Failure):
         request = failure.request

@@ -22,8 +22,8 @@ def validate_url(url: str) -> str | None:
 
     try:
         parts = urlsplit(url.strip())
-    except ValueError as exc:
-        return f"адрес не разбирается: {exc}"
+    except ValueError:
+        return f"адрес «{url}» не разбирается (неверные скобки, символы или порт)"
     if parts.scheme not in ("http", "https"):
         return f"адрес должен начинаться с http:// или https:// (получено «{url}»)"
     # An IPv6 literal ([::1]) is an address too: whether it may be crawled is the AddressGuard's call.
@@ -73,7 +73,8 @@ class SvedenSpider(scrapy.Spider):
                 try:
                     request = self.seed_request(target)
                 except ValueError as exc:  # one bad address must not stop the other organizations
-                    problem = f"адрес «{target.url}» не разбирается: {exc}"
+                    self.logger.info("bad URL %r of org %s: %s", target.url, target.org_id, exc)
+                    problem = f"адрес «{target.url}» не разбирается (неверные символы или порт)"
             if problem:
                 yield failed_site(target, None, "bad_url", problem)
                 continue
