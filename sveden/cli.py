@@ -14,8 +14,9 @@ from checks import catalogue, docs
 from checks.messages import item_name
 from checks.model import OrgType, Rule
 from reports.terminal import json_terminal_safe, terminal_safe
+from sveden.cli_ru import RussianTyper
 
-app = typer.Typer(
+app = RussianTyper(
     name="sveden",
     help="Проверка официальных сайтов образовательных организаций: раздел «Сведения об образовательной организации» "
     "(приказ Рособрнадзора № 1493 в ред. № 1353, МР v9) и дистанционные способы обратной связи (НОКО).",
@@ -55,13 +56,13 @@ def write_output(text: str, output: Path | None) -> None:
 
 @app.command()
 def check(
-    url: Annotated[str, typer.Argument(help="Адрес сайта (главная страница), например https://school1.ru/")],
+    url: Annotated[str, typer.Argument(metavar="АДРЕС", help="Адрес сайта (главная страница), например https://school1.ru/")],
     org_type: Annotated[OrgType | None, typer.Option("--type", help="Тип организации; по умолчанию определяется по названию")] = None,
     fmt: Annotated[CheckFormat, typer.Option("--format", help="Формат результата")] = CheckFormat.text,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Записать результат в файл")] = None,
     store: Annotated[bool, typer.Option("--store/--no-store", help="Сохранить проверку в базе данных")] = True,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Подсказки по исправлению в текстовом отчёте")] = False,
-    setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--set", metavar="КЛЮЧ=ЗНАЧЕНИЕ", help="Настройка обхода на этот запуск, например DOWNLOAD_DELAY=1 (можно несколько)")] = None,
 ) -> None:
     """Проверить один сайт. Код выхода: 0 — нарушений нет, 1 — есть нарушения, 2 — сайт не удалось проверить."""
     from sveden.checking import CheckInputError, run_check, store_check
@@ -134,7 +135,7 @@ def rules_cmd(
 
 
 @app.command("rule")
-def rule_cmd(rule_id: Annotated[str, typer.Argument(help="Код правила, например CMN002")]) -> None:
+def rule_cmd(rule_id: Annotated[str, typer.Argument(metavar="КОД", help="Код правила, например CMN002")]) -> None:
     """Документация одного правила: что проверяет, почему, как исправить, примеры."""
     rule = catalogue.by_code().get(rule_id.strip().upper())
     if rule is None:
@@ -172,7 +173,7 @@ _mount_optional()
 
 
 def main() -> None:
-    app()
+    app(prog_name="sveden")  # «python -m sveden.cli» is sveden too, in its usage lines
 
 
 if __name__ == "__main__":

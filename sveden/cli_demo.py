@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
 def demo(
     sites: Annotated[int, typer.Option("--sites", min=10, max=3000, help="Сколько сайтов в демонстрационной ферме")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Зерно генератора фермы")] = 2026,
-    month: Annotated[str | None, typer.Option("--month", help="Месяц ГГГГ-ММ (по умолчанию текущий)")] = None,
+    month: Annotated[str | None, typer.Option("--month", metavar="ГГГГ-ММ", help="Месяц ГГГГ-ММ (по умолчанию текущий)")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Каталог для отчётов")] = None,
 ) -> None:
     """Демонстрация: ферма синтетических сайтов на 127.0.0.1, обход за два месяца и отчёты."""

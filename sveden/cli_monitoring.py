@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     app.command("recheck")(recheck)
 
 
-def recheck(month: Annotated[str, typer.Option("--month", help="Месяц ГГГГ-ММ, чей обход перепроверить")]) -> None:
+def recheck(month: Annotated[str, typer.Option("--month", metavar="ГГГГ-ММ", help="Месяц ГГГГ-ММ, чей обход перепроверить")]) -> None:
     """Перепроверить сохранённый обход месяца текущими правилами, не обходя сайты заново."""
     from storage.db import StorageError, database_url
     from sveden.recheck import RecheckError, recheck_month
@@ -30,10 +30,10 @@ def recheck(month: Annotated[str, typer.Option("--month", help="Месяц ГГ�
 
 
 def worker(
-    redis: Annotated[str, typer.Option("--redis", help="Адрес Redis, например redis://127.0.0.1:6379/0")],
+    redis: Annotated[str, typer.Option("--redis", metavar="АДРЕС", help="Адрес Redis, например redis://127.0.0.1:6379/0")],
     run: Annotated[int, typer.Option("--run", help="Номер обхода (его печатает sveden crawl --redis)")],
     idle_close: Annotated[int, typer.Option("--idle-close", help="Завершиться, если очередь пуста столько секунд")] = 30,
-    setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--set", metavar="КЛЮЧ=ЗНАЧЕНИЕ", help="Настройка обхода на этот запуск, например DOWNLOAD_DELAY=1 (можно несколько)")] = None,
 ) -> None:
     """Узел распределённого обхода: берёт организации из очереди Redis и пишет результаты в общую базу."""
     from crawler.runner import SettingsError, parse_sets, validate_settings
@@ -52,15 +52,15 @@ def worker(
 
 
 def crawl(
-    month: Annotated[str | None, typer.Option("--month", help="Месяц обхода ГГГГ-ММ (по умолчанию текущий)")] = None,
-    municipality: Annotated[list[str] | None, typer.Option("--municipality", help="Только организации муниципалитета (можно несколько)")] = None,
-    org: Annotated[list[str] | None, typer.Option("--org", help="Только организация с кодом (можно несколько)")] = None,
+    month: Annotated[str | None, typer.Option("--month", metavar="ГГГГ-ММ", help="Месяц обхода ГГГГ-ММ (по умолчанию текущий)")] = None,
+    municipality: Annotated[list[str] | None, typer.Option("--municipality", metavar="НАЗВАНИЕ", help="Только организации муниципалитета (можно несколько)")] = None,
+    org: Annotated[list[str] | None, typer.Option("--org", metavar="КОД", help="Только организация с кодом (можно несколько)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Продолжить незавершённый обход месяца")] = False,
     resume_or_start: Annotated[bool, typer.Option("--resume-or-start", hidden=True, help="Продолжить, а если нечего — начать")] = False,
     busgov: Annotated[bool, typer.Option("--busgov/--no-busgov", help="Собрать карточки bus.gov.ru и результаты НОК")] = True,
-    redis: Annotated[str | None, typer.Option("--redis", help="Распределённый обход: очередь в Redis (scrapy-redis), узлы — sveden worker")] = None,
+    redis: Annotated[str | None, typer.Option("--redis", metavar="АДРЕС", help="Распределённый обход: очередь в Redis (scrapy-redis), узлы — sveden worker")] = None,
     idle_close: Annotated[int, typer.Option("--idle-close", help="С --redis: завершить свой узел, если очередь пуста столько секунд")] = 10,
-    setting: Annotated[list[str] | None, typer.Option("--set", help="Настройка Scrapy KEY=VALUE")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--set", metavar="КЛЮЧ=ЗНАЧЕНИЕ", help="Настройка обхода на этот запуск, например DOWNLOAD_DELAY=1 (можно несколько)")] = None,
 ) -> None:
     """Ежемесячный обход: все организации реестра (или выбранные), результаты — в базу данных."""
     import re

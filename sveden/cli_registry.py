@@ -31,9 +31,10 @@ from storage.registry import (
     list_organizations,
     organization_json,
 )
+from sveden.cli_ru import RussianTyper
 from sveden.registry_io import FIELD_TITLES, RegistryFile, RegistryFileError, RowError, read_registry
 
-registry_app = typer.Typer(
+registry_app = RussianTyper(
     name="registry",
     help="Реестр организаций: загрузка из CSV/XLSX и просмотр.",
     no_args_is_help=True,
@@ -59,7 +60,7 @@ class OutputFormat(StrEnum):
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Адрес базы данных (по умолчанию SVEDEN_DATABASE_URL или файл SQLite в каталоге данных пользователя)."),
+    typer.Option("--db", metavar="АДРЕС", help="Адрес базы данных (по умолчанию SVEDEN_DATABASE_URL или файл SQLite в каталоге данных пользователя)."),
 ]
 
 
@@ -211,7 +212,7 @@ def _print_import(result: ImportResult, skip_invalid: bool, dry_run: bool) -> No
 
 @registry_app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="Файл реестра: CSV (UTF-8 или Windows-1251, разделитель «;» или «,») или XLSX.")],
+    file: Annotated[Path, typer.Argument(metavar="ФАЙЛ", help="Файл реестра: CSV (UTF-8 или Windows-1251, разделитель «;» или «,») или XLSX.")],
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Загрузить строки без ошибок, пропустив ошибочные.")] = False,
     deactivate_missing: Annotated[
         bool, typer.Option("--deactivate-missing", help="Отключить организации, которых нет в файле (файл — полный реестр).")
@@ -242,7 +243,7 @@ def import_command(
 @registry_app.command("list")
 def list_command(
     municipality: Annotated[
-        list[str] | None, typer.Option("--municipality", "-m", help="Только этот муниципалитет (можно повторять).")
+        list[str] | None, typer.Option("--municipality", "-m", metavar="НАЗВАНИЕ", help="Только этот муниципалитет (можно повторять).")
     ] = None,
     include_inactive: Annotated[bool, typer.Option("--all", help="Включая отключённые организации.")] = False,
     output: Annotated[OutputFormat, typer.Option("--format", help="Формат вывода.")] = OutputFormat.text,

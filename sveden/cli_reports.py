@@ -22,10 +22,10 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Каталог, куда записать отчёты (создаётся)")],
-    month: Annotated[str | None, typer.Option("--month", help="Месяц ГГГГ-ММ (по умолчанию — последний завершённый обход)")] = None,
-    municipality: Annotated[list[str] | None, typer.Option("--municipality", help="Только муниципалитет (можно несколько): отчёт по нему и его организациям")] = None,
-    org: Annotated[list[str] | None, typer.Option("--org", help="Только организация с кодом (можно несколько): её отчёт")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="КАТАЛОГ", help="Каталог, куда записать отчёты (создаётся)")],
+    month: Annotated[str | None, typer.Option("--month", metavar="ГГГГ-ММ", help="Месяц ГГГГ-ММ (по умолчанию — последний завершённый обход)")] = None,
+    municipality: Annotated[list[str] | None, typer.Option("--municipality", metavar="НАЗВАНИЕ", help="Только муниципалитет (можно несколько): отчёт по нему и его организациям")] = None,
+    org: Annotated[list[str] | None, typer.Option("--org", metavar="КОД", help="Только организация с кодом (можно несколько): её отчёт")] = None,
     fmt: Annotated[list[ReportFormat] | None, typer.Option("--format", help="Формат (можно несколько); по умолчанию html, xlsx, csv и json")] = None,
 ) -> None:
     """Отчёты за месяц: региональный (index.html), по муниципалитетам, по организациям; выгрузки XLSX/CSV/JSON, PDF."""

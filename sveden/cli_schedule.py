@@ -22,8 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from storage.db import StorageError
 
 import scheduler as sched
+from sveden.cli_ru import RussianTyper
 
-app = typer.Typer(
+app = RussianTyper(
     help="Ежемесячный мониторинг по расписанию (APScheduler).",
     invoke_without_command=True,
     no_args_is_help=False,
@@ -79,25 +80,27 @@ def schedule(
     cron: Optional[str] = typer.Option(
         None,
         "--cron",
+        metavar="РАСПИСАНИЕ",
         help="Расписание: строка crontab («0 2 1 * *»), @monthly или поля CronTrigger "
         "(«day=1 hour=2 minute=0»). Сохраняется в хранилище заданий.",
     ),
     timezone: Optional[str] = typer.Option(
-        None, "--timezone", help="Часовой пояс расписания (по умолчанию Europe/Moscow)."
+        None, "--timezone", metavar="ПОЯС", help="Часовой пояс расписания (по умолчанию Europe/Moscow)."
     ),
     misfire_grace: Optional[str] = typer.Option(
         None,
         "--misfire-grace",
+        metavar="ДЛИТЕЛЬНОСТЬ",
         help="Сколько пропущенный запуск ещё может начаться с опозданием: 6h, 30m, 3600.",
     ),
     reports: Optional[bool] = typer.Option(
         None, "--reports/--no-reports", help="Строить ли отчёты за месяц после обхода."
     ),
     target: Optional[str] = typer.Option(
-        None, "--target", help="Функция задания «модуль:функция» (для отладки)."
+        None, "--target", metavar="МОДУЛЬ:ФУНКЦИЯ", help="Функция задания «модуль:функция» (для отладки)."
     ),
     database_url: Optional[str] = typer.Option(
-        None, "--database-url", help="База данных (по умолчанию SVEDEN_DATABASE_URL или файл SQLite)."
+        None, "--database-url", metavar="АДРЕС", help="База данных (по умолчанию SVEDEN_DATABASE_URL или файл SQLite)."
     ),
 ) -> None:
     """Запустить планировщик (по умолчанию), показать задания (--list) или выполнить
