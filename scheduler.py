@@ -698,6 +698,9 @@ def serve(
     Raises :class:`AlreadyRunning` if another scheduler serves the same database.
     """
     url = _url(url)
+    if "settings" not in overrides:
+        # A bad schedule, time zone or grace is refused before anything says the scheduler started.
+        resolve_settings(None, **overrides)
     stop = stop_event or threading.Event()
     _STOP.clear()
 

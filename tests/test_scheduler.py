@@ -461,6 +461,14 @@ def test_cli_list_and_cron(url):
     assert both.exit_code == 2
 
 
+@pytest.mark.parametrize("cron", ["hour=25", "0 2 32 * *", "каждый месяц"])
+def test_cli_bad_cron_is_refused_before_the_scheduler_says_it_started(url, cron):
+    result = CliRunner().invoke(cli_schedule.app, ["--cron", cron, "--database-url", url])
+    assert result.exit_code == 2, result.output
+    assert "Ошибка: " in result.output and ("Неверное расписание" in result.output or "Непонятный элемент" in result.output)
+    assert "запущен" not in result.output and "Для остановки" not in result.output
+
+
 def test_cli_run_now_passes_reports(url, marker):
     result = CliRunner().invoke(
         cli_schedule.app,
