@@ -174,4 +174,4 @@ def _schools(session, ds: data.Dataset, out: Path, files: dict[str, str], slugs:
             page = render_school(doc, previous, monthly.org_dict(org, href))
             result.schools.append(_write(out / "schools" / f"{files[o]}.html", page))
         if "pdf" in formats:
-            yield render_school(doc, previous, monthly.org_dict(org)), out / "schools" / f"{files[o]}.pdf"
+            yield render_school(doc, previous, monthly.org_dict(org), for_pdf=True), out / "schools" / f"{files[o]}.pdf"

@@ -70,6 +70,32 @@ def safe_href(url: str | None) -> str:
     return str(url) if scheme in ("http", "https") else ""
 
 
+def short_url(url: str | None, limit: int = 64) -> str:
+    """A URL as shown in a report: without «http://», its middle cut to «…» when long.
+
+    Only the text is shortened; the link (``href``) keeps the whole address.
+    """
+    text = str(url or "")
+    for prefix in ("https://", "http://"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix):]
+            break
+    if len(text) <= limit:
+        return text
+    head = max(limit * 2 // 3, 1)
+    return text[:head] + "…" + text[-(limit - head - 1):]
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """The Russian plural form for ``n``: 1 пункт, 2 пункта, 5 пунктов (11–14 take «many»)."""
+    n = abs(int(n))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
 def status_title(status: str) -> str:
     return STATUS_TITLES.get(Status(status), status)
 
@@ -126,6 +152,8 @@ def environment() -> Environment:
         signed=ru_signed,
         delta=delta_html,
         href=safe_href,
+        short_url=short_url,
+        plural=plural,
     )
     env.globals.update(OUTCOMES=OUTCOMES, ruleset=catalogue.RULESET, delta=delta_html)
     return env

@@ -92,7 +92,9 @@ def _text_lines(result: dict[str, Any], verbose: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, org: dict[str, Any] | None = None) -> str:
+def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, org: dict[str, Any] | None = None,
+                for_pdf: bool = False) -> str:
+    """The school report; ``for_pdf`` prints what to fix only (passed and not applicable items as counts)."""
     fixed = []
     if previous:
         before = {i["rule"]: i["status"] for i in previous.get("items", [])}
@@ -105,6 +107,7 @@ def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, 
         source_titles=SOURCE_TITLES,
         fixed=fixed,
         org=org or {},
+        for_pdf=for_pdf,
         # Fix texts come from the current rules: say so when the result was judged by others.
         rules_changed=bool(result.get("rules_version")) and result["rules_version"] != catalogue.rules_version(),
         current_rules_version=catalogue.rules_version(),
