@@ -41,10 +41,13 @@ class Target:
     url: str
     org_id: str | None = None
     org_type: str | None = None
+    # The address was given without a scheme and ``url`` is its https:// form: when https cannot
+    # connect, the site is tried once more over http:// (the artifact's ``url`` says which one).
+    http_fallback: bool = False
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Target:
-        return cls(url=d["url"], org_id=d.get("org_id"), org_type=d.get("org_type"))
+        return cls(url=d["url"], org_id=d.get("org_id"), org_type=d.get("org_type"), http_fallback=bool(d.get("http_fallback")))
 
 
 class SiteCrawl:

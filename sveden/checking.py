@@ -21,10 +21,16 @@ class CheckInputError(ValueError):
     pass
 
 
+def bare_address(url: str) -> bool:
+    """An address without a scheme (``school.ru``, ``10.0.0.1:8080``): checked over https://, else http://."""
+    url = url.strip()
+    return "://" not in url and bool(_BARE_DOMAIN.match(url) or _BARE_IP.match(url))
+
+
 def normalize_url(url: str) -> str:
     url = url.strip()
-    if "://" not in url and (_BARE_DOMAIN.match(url) or _BARE_IP.match(url)):
-        url = "http://" + url
+    if bare_address(url):
+        url = "https://" + url
     problem = url_problem(url)  # in Russian, whichever part does not parse
     if problem:
         raise CheckInputError(f"неверный адрес «{url}»: {problem}")
@@ -36,17 +42,30 @@ def normalize_url(url: str) -> str:
 
 def run_check(url: str, org_type: str | None, settings: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Crawl and judge one site: (check JSON, site artifact)."""
+    bare = bare_address(url)
     url = normalize_url(url)
     try:
         # Scrapy logs download failures with tracebacks; the outcome already says what happened.
         overrides: dict[str, object] = {"LOG_LEVEL": "CRITICAL", **validate_settings(parse_sets(settings or []))}
     except SettingsError as exc:
         raise CheckInputError(str(exc)) from None
-    artifacts = collect([{"org_id": None, "url": url, "org_type": org_type}], overrides)
+    artifacts = collect([{"org_id": None, "url": url, "org_type": org_type, "http_fallback": bare}], overrides)
     if not artifacts:
         raise CheckInputError(f"обход сайта {url} не дал результата")
     artifact = artifacts[0]
-    return judge_site(artifact, None, org_type=org_type), artifact
+    result = judge_site(artifact, None, org_type=org_type)
+    # Keys are only ever added to the check JSON: "url_note" says which scheme a bare address got.
+    result["url_note"] = scheme_note(str(artifact.get("url") or url), bool(result.get("reachable"))) if bare else ""
+    return result, artifact
+
+
+def scheme_note(used: str, reached: bool) -> str:
+    """Which scheme an address given without one was checked over."""
+    if used.startswith("http://"):
+        if not reached:
+            return f"адрес указан без протокола: соединиться не удалось ни по https://, ни по http:// ({used})"
+        return f"адрес указан без протокола: по https:// соединиться не удалось, сайт проверен по http:// ({used})"
+    return f"адрес указан без протокола: сайт {'проверен' if reached else 'проверялся'} по https:// ({used})"
 
 
 def store_check(result: dict[str, Any], artifact: dict[str, Any]) -> int:

@@ -81,6 +81,11 @@ def check(
         from reports.school import render_text
 
         text = render_text(result, verbose=verbose)
+    note = terminal_safe(result.get("url_note") or "")
+    if note and fmt is CheckFormat.text:
+        text = f"Примечание: {note}\n\n{text}"
+    elif note:
+        typer.echo(f"Примечание: {note}", err=True)
     write_output(text, output)  # the result first: a database problem must not lose it
     if store:
         from sqlalchemy.exc import SQLAlchemyError

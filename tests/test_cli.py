@@ -37,6 +37,23 @@ def test_compliant_site_exits_0_and_json_has_the_contract(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_an_address_without_a_scheme_is_tried_over_https_then_http(tmp_path):
+    """`sveden check school.ru` means https://school.ru/, then http:// when https cannot connect; the output says which."""
+    with serve(compliant_site(OrgType.school)) as srv:
+        bare = srv.url.removeprefix("http://") + "/"  # 127.0.0.1:PORT/, served over plain HTTP only
+        as_json = run(["check", bare, "--format", "json", "--no-store", *FAST], tmp_path)
+        as_text = run(["check", bare, "--no-store", *FAST], tmp_path)
+        explicit = run(["check", srv.url + "/", "--format", "json", "--no-store", *FAST], tmp_path)
+    assert as_json.returncode == 0, as_json.stderr[-3000:]
+    result = json.loads(as_json.stdout)
+    assert result["url"] == srv.url + "/" and result["reachable"] is True
+    assert "без протокола" in result["url_note"] and "https://" in result["url_note"] and srv.url in result["url_note"]
+    assert "Примечание: адрес указан без протокола" in as_json.stderr
+    first = as_text.stdout.splitlines()[0]
+    assert as_text.returncode == 0 and first.startswith("Примечание: адрес указан без протокола") and "по http://" in first, as_text.stdout[:500]
+    assert json.loads(explicit.stdout)["url_note"] == ""
+
+
 @pytest.mark.parametrize("org_type", [t for t in OrgType if t is not OrgType.school])
 def test_compliant_site_of_every_type_has_no_failures(tmp_path, org_type):
     with serve(compliant_site(org_type, "Организация")) as srv:

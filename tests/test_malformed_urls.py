@@ -49,10 +49,11 @@ def test_ipv6_literal_links_are_kept():
 
 @pytest.mark.parametrize(
     ("given", "url"),
-    [("http://[::1]:8080/", "http://[::1]:8080/"), ("[::1]:8080", "http://[::1]:8080"), ("https://[2001:db8::1]/", "https://[2001:db8::1]/"), ("127.0.0.1:8080/", "http://127.0.0.1:8080/")],
+    [("http://[::1]:8080/", "http://[::1]:8080/"), ("[::1]:8080", "https://[::1]:8080"), ("https://[2001:db8::1]/", "https://[2001:db8::1]/"), ("127.0.0.1:8080/", "https://127.0.0.1:8080/")],
 )
 def test_check_takes_ip_literals(given, url):
-    """`sveden check http://[::1]:8080/` is a valid address (whether it may be crawled is the address guard's call)."""
+    """`sveden check http://[::1]:8080/` is a valid address (whether it may be crawled is the address guard's call);
+    one without a scheme is tried over https:// first (then http://, tests/test_cli.py)."""
     from sveden.checking import normalize_url
 
     assert normalize_url(given) == url

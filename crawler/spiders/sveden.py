@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import scrapy
@@ -11,9 +12,11 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
+from crawler.errors import classify_exception
 from crawler.sitecrawl import SiteCrawl, Target, failed_site
 
 ERROR_CODES = list(range(400, 600))
+HTTP_FALLBACK_KINDS = ("unreachable", "tls_error", "timeout")  # https could not connect: http is worth a try
 
 
 def validate_url(url: str) -> str | None:
@@ -91,4 +94,18 @@ class SvedenSpider(scrapy.Spider):
 
     def site_failed(self, failure: Failure):
         target: Target = failure.request.meta["sveden_target"]
+        retry = self.over_http(target, failure.value)
+        if retry is not None:
+            yield retry
+            return
         yield failed_site(target, failure.value)
+
+    def over_http(self, target: Target, exc: BaseException) -> scrapy.Request | None:
+        """The seed request over http:// when https:// could not connect to an address given without a scheme."""
+        if not target.http_fallback or not target.url.startswith("https://"):
+            return None
+        kind, _ = classify_exception(exc)
+        if kind not in HTTP_FALLBACK_KINDS:
+            return None
+        self.logger.info("%s: https failed (%s), trying http", target.url, kind)
+        return self.seed_request(replace(target, url="http://" + target.url.removeprefix("https://"), http_fallback=False))
