@@ -124,6 +124,10 @@ class Dataset:
     item_counts: dict[str, Counter[tuple[str, str]]]  # municipality → (rule, status) → checks (checked sites only)
     busgov: dict[str, BusGovRow]
     filters: dict[str, list[str]] = field(default_factory=dict)
+    # The whole region in the month, whatever the filters (the «по региону» figures a filtered
+    # report compares with): the same objects as ``scope`` and ``current`` when nothing is filtered.
+    region_scope: list[str] = field(default_factory=list)
+    region_current: dict[str, CheckRow] = field(default_factory=dict)
 
     @property
     def months(self) -> list[str]:
@@ -294,10 +298,15 @@ def load_dataset(
 
     item_counts = _item_counts(session, current, orgs, duplicated=_has_duplicates(session, runs), whole_runs=not wanted_munis and not org_ids, runs=runs)
     busgov = _busgov(session, runs, set(scope))
+    region_scope, region_current = scope, current
+    if wanted_munis or org_ids:
+        region_current = _latest_checks(session, runs, False, None)
+        region_scope = [o for o in orgs if orgs[o].active or o in region_current]
     return Dataset(
         month=month, runs=runs, unfinished=unfinished, orgs=orgs, scope=scope, current=current, history=history,
         history_runs=history_runs, item_counts=item_counts, busgov=busgov,
         filters={"municipality": wanted_munis, "org": sorted(org_ids)},
+        region_scope=region_scope, region_current=region_current,
     )
 
 

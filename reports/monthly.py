@@ -215,7 +215,7 @@ def department_context(ds: Dataset, trend: summary.Trend, muni: str, changes: di
         "muni": muni,
         "ind": ind,
         "pind": pind if pind is not None and pind.checked else None,
-        "region": trend.region[month],
+        "region": trend.whole_region or trend.region[month],  # «по региону»: the whole region, whatever the filters
         "rows": rows,
         "changed_rows": changed_rows,
         "fixed_total": sum(len(c.fixed) for o, c in changes.items() if o in ids),

@@ -160,6 +160,7 @@ class Trend:
     region: dict[str, Indicators]  # month → indicators of the organizations in scope
     by_municipality: dict[str, dict[str, Indicators]]  # municipality → month → indicators
     rules_changed: bool = False
+    whole_region: Indicators | None = None  # this month, every organization of the region, whatever the filters
 
 
 def trend(ds: Dataset) -> Trend:
@@ -179,7 +180,9 @@ def trend(ds: Dataset) -> Trend:
         for muni, mids in grouped.items():
             by_muni[muni][month] = indicators(mids, checks)
     versions = {r.rules_version for runs in [*ds.history_runs.values(), ds.runs] for r in runs if r.rules_version}
-    return Trend(months, region, by_muni, rules_changed=len(versions) > 1)
+    filtered = bool(ds.region_scope) and ds.region_current is not ds.current
+    whole = indicators(ds.region_scope, ds.region_current) if filtered else region[ds.month]
+    return Trend(months, region, by_muni, rules_changed=len(versions) > 1, whole_region=whole)
 
 
 @dataclass

@@ -609,6 +609,36 @@ def test_filters_write_only_what_was_asked(world, tmp_path):
     assert [r["org_id"] for r in doc["tables"]["organizations_sections"]["rows"]] == ["good"]
 
 
+def test_a_filtered_report_compares_with_the_whole_region(world, tmp_path):
+    """«по региону» in a department report is the region's figure, whatever --municipality says."""
+    from reports import data, monthly, summary
+    from storage import db
+
+    proc = sveden(["report", "--month", OCT, "--municipality", DISTRICT, "--format", "html", "-o", str(tmp_path / "d")], world["env"])
+    assert proc.returncode == 0, proc.stderr
+    filtered, full = page(tmp_path / "d" / "departments" / "rayon.html"), page(world["out"] / "departments" / "rayon.html")
+    cards = [c.get("id") for c in full.cssselect(".card[id^=kpi-]")]
+    assert {"kpi-compliant", "kpi-p11", "kpi-p12"} <= set(cards)
+    for card in cards:  # the same cards, comparisons included, as in the full report's page of the municipality
+        assert " ".join(first_text(filtered, f"#{card}").split()) == " ".join(first_text(full, f"#{card}").split()), card
+
+    session_factory = db.open_database(world["db_url"])
+    try:
+        with session_factory() as session:
+            whole = {}
+            for munis in ([], [DISTRICT], [CITY, NORTH]):
+                ds = data.load_dataset(session, OCT, munis)
+                trend = summary.trend(ds)
+                ctx = monthly.department_context(ds, trend, ds.municipalities[0], {}, {})
+                whole[tuple(munis)] = ctx["region"].as_json()
+    finally:
+        session_factory.kw["bind"].dispose()
+    assert whole[(DISTRICT,)] == whole[()] == whole[(CITY, NORTH)]
+    exp = expected(world, ALL)
+    assert (whole[()]["compliant_share"], whole[()]["p1_1_site_mean"], whole[()]["p1_2_mean"]) == (exp["compliant_share"], exp["p11"], exp["p12"])
+    assert whole[()]["organizations"] == exp["total"] and whole[()]["checked"] == exp["checked"]
+
+
 def test_changes_by_rule_code_equal_changes_by_position(world):
     """The fast self-join (by position, same rules version) and the general one (by rule code) agree."""
     from reports import data
