@@ -67,7 +67,10 @@ SVEDEN_PRIVATE_ALLOWLIST: list[str] = []
 
 EXTENSIONS = {
     "crawler.extensions.ProbeHeadersOnly": 500,
+    "crawler.progress.CheckProgress": 600,  # off unless SVEDEN_CHECK_PROGRESS is set
 }
+# Progress of `sveden check` on stderr: "tty" (one line rewritten in place), "lines", or "" (none).
+SVEDEN_CHECK_PROGRESS = ""
 
 ITEM_PIPELINES: dict[str, int] = {}
 

@@ -137,7 +137,7 @@ class SiteCrawl:
         try:
             if response is None:
                 try:
-                    response = await self._download(Request(url, dont_filter=True, meta={"sveden_role": role}))
+                    response = await self._download(Request(url, dont_filter=True, meta={"sveden_role": role, "sveden_section": section}))
                 except Exception as exc:  # every failure is an outcome, never a crash
                     kind, message = classify_exception(exc)
                     self.pages[idx].update(final_url=url, error_kind=kind, error=message)

@@ -63,12 +63,16 @@ def check(
     store: Annotated[bool, typer.Option("--store/--no-store", help="Сохранить проверку в базе данных")] = True,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Подсказки по исправлению в текстовом отчёте")] = False,
     setting: Annotated[list[str] | None, typer.Option("--set", metavar="КЛЮЧ=ЗНАЧЕНИЕ", help="Настройка обхода на этот запуск, например DOWNLOAD_DELAY=1 (можно несколько)")] = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Показывать ход проверки в stderr; по умолчанию — только в терминале и не при --format json без -o")] = None,
 ) -> None:
     """Проверить один сайт. Код выхода: 0 — нарушений нет, 1 — есть нарушения, 2 — сайт не удалось проверить."""
     from sveden.checking import CheckInputError, run_check, store_check
 
+    tty = sys.stderr.isatty()
+    if progress is None:  # a terminal shows it, a pipe or a log does not; JSON on stdout stays clean of it
+        progress = tty and not (fmt is CheckFormat.json and output is None)
     try:
-        result, artifact = run_check(url, org_type.value if org_type else None, settings=setting or [])
+        result, artifact = run_check(url, org_type.value if org_type else None, settings=setting or [], progress=("tty" if tty else "lines") if progress else "")
     except CheckInputError as exc:
         raise fail(str(exc)) from None
     if fmt is CheckFormat.json:

@@ -243,14 +243,16 @@ def run_monitoring(
 
 def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers):
     plan = plan_run(db_url, month, municipalities or [], org_ids or [], resume, {k: v for k, v in overrides.items() if isinstance(v, (str, int, float, bool))})
-    log.warning(
+    from crawler.progress import progress_log
+
+    progress_log().info(
         "Обход %s за %s: организаций %d, уже проверено %d, осталось %d",
         "продолжается" if resume else "начат", month, plan.total, plan.already_done, len(plan.targets),
     )
     if redis_url:
         push_targets(redis_url, plan.run_id, plan.targets)
-        log.warning("Очередь обхода № %d в Redis: %d организаций; другие узлы: sveden worker --redis %s --run %d",
-                    plan.run_id, len(plan.targets), redis_url, plan.run_id)
+        progress_log().info("Очередь обхода № %d в Redis: %d организаций; другие узлы: sveden worker --redis %s --run %d",
+                            plan.run_id, len(plan.targets), redis_url, plan.run_id)
         run_worker(redis_url, plan.run_id, db_url, overrides, idle_close, len(plan.targets), plan.busgov_targets if with_busgov else None)
         wait_for_run(db_url, plan.run_id, plan.org_ids, wait_workers)
     else:

@@ -88,6 +88,9 @@ def test_run_finishes_and_reports(monitored):
     assert first.returncode == 0, first.stdout + first.stderr[-3000:]
     assert "Проверено организаций: 11 из 11" in first.stdout
     assert "Traceback" not in first.stderr
+    # progress lines are INFO on stderr, not warnings
+    progress = [line for line in first.stderr.splitlines() if "Обход начат за 2026-10" in line or "Итого: организаций 11 из 11" in line]
+    assert len(progress) == 2 and not [line for line in progress if "WARNING" in line], first.stderr[-3000:]
 
 
 def test_every_organization_ends_with_its_named_status(monitored):
