@@ -62,11 +62,8 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
             if org_ids:
                 q = q.where(Organization.id.in_(org_ids))
             orgs = list(session.scalars(q.order_by(Organization.id)))
-            if not orgs:
-                raise MonitoringError("в реестре нет организаций для обхода (загрузите реестр: sveden registry import ФАЙЛ)")
-            missing = sorted(set(org_ids) - {o.id for o in orgs})
-            if missing:
-                raise MonitoringError(f"в реестре нет организаций с кодами: {', '.join(missing)}")
+            if not orgs or set(org_ids) - {o.id for o in orgs}:
+                raise MonitoringError(_nothing_to_crawl(session, municipalities, org_ids, {o.id for o in orgs}))
             run = repository.find_resumable_run(session, month, filters) if resume else None
             if resume and run is None:
                 raise MonitoringError(f"нет незавершённого обхода за {month} с такими же фильтрами — запустите без --resume")
@@ -86,6 +83,28 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
             return Plan(run.id, month, targets, busgov, [o.id for o in orgs], len(done & {o.id for o in orgs}), filters)
     finally:
         session_factory.kw["bind"].dispose()
+
+
+def _nothing_to_crawl(session, municipalities: list[str], org_ids: list[str], found: set[str]) -> str:  # noqa: ANN001
+    """Why the filters select nothing (or not every organization asked for), in Russian."""
+    from sqlalchemy import func
+
+    from storage.models import Organization
+
+    missing = sorted(set(org_ids) - found)
+    if missing:
+        active = dict(session.execute(select(Organization.id, Organization.active).where(Organization.id.in_(missing))).all())
+        why = {
+            "нет в реестре": [o for o in missing if o not in active],
+            "отключены в реестре": [o for o in missing if active.get(o) is False],
+            f"не относятся к муниципалитету {', '.join(municipalities)}": [o for o in missing if active.get(o)],
+        }
+        return "организации не обходятся: " + "; ".join(f"{', '.join(ids)} — {reason}" for reason, ids in why.items() if ids)
+    if not session.scalar(select(func.count()).select_from(Organization).where(Organization.active.is_(True))):
+        return "в реестре нет организаций для обхода (загрузите реестр: sveden registry import ФАЙЛ)"
+    known = sorted(set(session.scalars(select(Organization.municipality).where(Organization.active.is_(True)))))
+    listed = ", ".join(known[:15]) + ("…" if len(known) > 15 else "")
+    return f"в реестре нет действующих организаций муниципалитета {', '.join(municipalities)}; муниципалитеты реестра: {listed}"
 
 
 def worker_settings(run_id: int, db_url: str, total: int, overrides: dict[str, Any]):

@@ -177,6 +177,22 @@ def test_resume_without_unfinished_run_is_a_clear_error(tmp_path):
     assert bad.returncode == 2 and "ГГГГ-ММ" in bad.stderr
 
 
+def test_filters_that_select_nothing_say_why(tmp_path):
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite'}"}
+    write_registry(tmp_path / "f.csv", {"a": "http://127.0.0.1:9/", "b": "http://127.0.0.1:9/b/"})  # a: Район, b: Город
+    assert sveden(["registry", "import", str(tmp_path / "f.csv")], env).returncode == 0
+    nosuch = sveden(["crawl", "--month", "2026-01", "--org", "NOSUCH", *FAST], env)
+    assert nosuch.returncode == 2 and "NOSUCH — нет в реестре" in nosuch.stderr, nosuch.stderr
+    assert "загрузите реестр" not in nosuch.stderr
+    elsewhere = sveden(["crawl", "--month", "2026-01", "--org", "a", "--municipality", "Город", *FAST], env)
+    assert elsewhere.returncode == 2 and "a — не относятся к муниципалитету Город" in elsewhere.stderr, elsewhere.stderr
+    mars = sveden(["crawl", "--month", "2026-01", "--municipality", "Марс", *FAST], env)
+    assert mars.returncode == 2 and "нет действующих организаций муниципалитета Марс" in mars.stderr and "Город, Район" in mars.stderr
+    empty = {**env, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"}
+    none = sveden(["crawl", "--month", "2026-01", *FAST], empty)
+    assert none.returncode == 2 and "загрузите реестр" in none.stderr, none.stderr
+
+
 def test_recheck_rejudges_stored_artifacts_without_crawling(monitored):
     env, _, _ = monitored  # the sites are no longer served: a recheck must not need them
     proc = sveden(["recheck", "--month", "2026-10"], env)
