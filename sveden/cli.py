@@ -42,6 +42,17 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters at a word boundary, with «…» when anything was cut."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if text[width - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:—–-(«") + "…"
+
+
 def write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -137,7 +148,7 @@ def rules_cmd(
         if isinstance(a, Rule):
             name = item_name(a.parent, a.itemprop)
             flags = ("ссылка" if a.kind == "link" else "") + (" · при наличии" if a.optional else "")
-            typer.echo(f"  {a.code}  {name:<40} {a.title[:70]}" + (f"  [{flags.strip(' ·')}]" if flags else ""))
+            typer.echo(f"  {a.code}  {name:<40} {shorten(a.title, 70)}" + (f"  [{flags.strip(' ·')}]" if flags else ""))
         else:
             typer.echo(f"  {a.code}  {a.title}")
     typer.echo(f"\nВсего правил: {len(audits)} · версия {catalogue.rules_version()}")

@@ -101,3 +101,24 @@ def test_every_command_is_russian_and_so_is_its_help():
 def test_a_group_without_its_command_shows_its_help():
     result = CliRunner().invoke(app, ["registry"])
     assert "Команды:" in result.output and "import" in result.output and not english(result.output)
+
+
+def test_rule_titles_are_cut_at_a_word_with_an_ellipsis():
+    from checks import catalogue
+    from checks.model import Rule
+
+    result = CliRunner().invoke(app, ["rules"])
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.startswith("  ")}
+    cut = 0
+    for rule in catalogue.audits():
+        if not isinstance(rule, Rule):
+            continue
+        line = lines[rule.code]
+        if rule.title in line:
+            continue
+        cut += 1
+        shown = line.split("…")[0].rsplit("  ", 1)[-1].strip()
+        assert "…" in line and rule.title.startswith(shown), (rule.code, line)
+        assert rule.title[len(shown)] in " ,;:", (rule.code, line)  # a whole word, never half of one
+    assert cut  # some titles are long enough to be cut
