@@ -307,3 +307,22 @@ def test_deterministic_across_processes_and_hash_seeds():
         for seed in ("1", "2")
     }
     assert len(digests) == 1
+
+
+def test_names_use_the_adjectives_of_the_towns_as_russian_forms_them():
+    """«Киришская СОШ», «Сланцевский колледж» — never «Киришиская», «Сланцыский» or «Гатчинаская»."""
+    import random
+
+    from testbed.farm import names
+
+    made = [names.org_name(random.Random(i), t, names.MUNICIPALITIES[i % 22], names.TOWNS[i % 22])[0] for i in range(600) for t in ("school", "college")]
+    text = " ".join(made)
+    for town in names.TOWNS:
+        for ending in ("ская", "ский"):
+            if town + ending != names.town_adjective(town, ending == "ская"):
+                assert town + ending not in text, town + ending
+    assert "Киришская средняя общеобразовательная школа" in text and "«Сланцевский " in text and "«Лодейнопольский " in text
+    assert names.municipality_genitive("Гатчинский муниципальный округ") == "Гатчинского муниципального округа"
+    assert names.municipality_genitive("город Сосновый Бор") == "города Сосновый Бор"
+    assert {names.FOUNDERS[0].format(mun=m, mun_gen=names.municipality_genitive(m)) for m in names.MUNICIPALITIES} >= {
+        "Комитет образования администрации Киришского района", "Комитет образования администрации Сланцевского района"}

@@ -308,7 +308,7 @@ def build_site(spec: SiteSpec) -> SiteContent:
     if r.random() < 0.9:
         sec.blocks.append(_top("shortName", "Сокращённое наименование", spec.short_name))
     sec.blocks.append(_top("regDate", "Дата создания образовательной организации", facts["reg_date"]))
-    founders = [r.choice(names.FOUNDERS).format(mun=spec.municipality)] if t in ("school", "kindergarten", "additional") else [r.choice(names.REGIONAL_FOUNDERS)]
+    founders = [r.choice(names.FOUNDERS).format(mun=spec.municipality, mun_gen=names.municipality_genitive(spec.municipality))] if t in ("school", "kindergarten", "additional") else [r.choice(names.REGIONAL_FOUNDERS)]
     if r.random() < 0.15:
         founders.append(names.REGIONAL_FOUNDERS[0])
     optional_cols = [k for k, p in (("addressUchred", 0.85), ("telUchred", 0.7), ("mailUchred", 0.7), ("websiteUchred", 0.7)) if r.random() < p]
