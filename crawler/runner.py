@@ -40,7 +40,12 @@ def parse_sets(pairs: list[str]) -> dict[str, object]:
 
 
 def validate_settings(overrides: dict[str, object]) -> dict[str, object]:
-    """Check each override against the type of its default, before anything is crawled or stored."""
+    """Check each override (and each SVEDEN_* environment variable) against the type of its default,
+    before anything is crawled or stored."""
+    from crawler import settings as project
+
+    if project.environment_problems:
+        raise SettingsError("; ".join(project.environment_problems))
     defaults = project_settings()
     for key, value in overrides.items():
         default = defaults.get(key)

@@ -1,12 +1,16 @@
 """Scrapy settings of sveden: polite defaults for crawling thousands of school sites.
 
-Every value can be overridden per run (``sveden crawl --set KEY=VALUE``, ``-s`` in scrapy).
+Every value can be overridden per run (``sveden crawl --set KEY=VALUE``, ``-s`` in scrapy), and
+every ``SVEDEN_*`` setting also by the environment variable of its name (``SVEDEN_PAGE_BUDGET=120``,
+``SVEDEN_BUSGOV_BASE_URL=…``), typed like its default: numbers, true/false, JSON lists
+(:func:`from_environment`, at the end). ``--set`` wins over the environment.
 """
 
 BOT_NAME = "sveden"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
+import json
 import os
 
 from crawler.addresses import env_allows
@@ -88,3 +92,68 @@ SVEDEN_PROBE_ITEMPROPS: list[str] = []
 SVEDEN_SITE_TIME_BUDGET = 300.0
 SVEDEN_PROBE_TIME_BUDGET = 90.0  # of that, for document probes (tarpits fail fast)
 SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot still applies delays)
+
+# bus.gov.ru (crawler/spiders/busgov.py reads them; see its docstring).
+SVEDEN_BUSGOV_BASE_URL = "https://bus.gov.ru"
+SVEDEN_BUSGOV_DOWNLOAD_DELAY = 1.0
+SVEDEN_BUSGOV_AUTOTHROTTLE = True
+SVEDEN_BUSGOV_TIMEOUT = 30.0
+SVEDEN_BUSGOV_RETRY_TIMES = 2
+SVEDEN_BUSGOV_ROBOTSTXT_OBEY = True
+SVEDEN_BUSGOV_VERIFY_TLS = False
+SVEDEN_BUSGOV_YEAR = 0  # 0: this year
+SVEDEN_BUSGOV_CARD_SOURCES: list[str] = ["compare", "agency_json"]
+SVEDEN_BUSGOV_GIVE_UP_AFTER = 5
+SVEDEN_BUSGOV_ORGS_IN_FLIGHT = 2
+SVEDEN_BUSGOV_LOST_AFTER = 0.0  # 0: derived from the timeout, retries and delays
+
+
+# Lower-case names: Scrapy takes every upper-case name of this module for a setting.
+_true_words, _false_words = ("1", "true", "yes", "on", "да"), ("0", "false", "no", "off", "нет")
+_own_environment = ("SVEDEN_CONTACT_URL", "SVEDEN_ALLOW_PRIVATE_ADDRESSES")  # read where they are defined, each in its own way
+
+
+def environment_value(name: str, text: str, default: object) -> object:
+    """``text`` of the environment variable ``name`` as a value of the type of ``default``;
+    raises ValueError with a Russian message."""
+    kind = type(default)
+    if isinstance(default, bool):
+        if text.strip().lower() in _true_words:
+            return True
+        if text.strip().lower() in _false_words:
+            return False
+        raise ValueError(f"переменная окружения {name}={text!r}: нужно true или false (1/0)")
+    if isinstance(default, (int, float)):
+        try:
+            return kind(float(text)) if kind is float else int(text)
+        except ValueError:
+            raise ValueError(f"переменная окружения {name}={text!r}: нужно {'целое ' if kind is int else ''}число") from None
+    if isinstance(default, (list, dict)):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = None
+        if not isinstance(value, kind):
+            example = '["a", "b"]' if kind is list else '{"a": 1}'
+            raise ValueError(f"переменная окружения {name}={text!r}: нужен JSON-{'список' if kind is list else 'объект'}, например {example}")
+        return value
+    return text
+
+
+def from_environment(namespace: dict[str, object], environ: dict[str, str] | None = None) -> list[str]:
+    """Replace each ``SVEDEN_*`` default of ``namespace`` set in the environment; returns the
+    problems (Russian) of values that do not fit — those settings keep their defaults, and
+    ``crawler.runner.validate_settings`` refuses to crawl with them."""
+    environ = os.environ if environ is None else environ
+    problems = []
+    for name, default in list(namespace.items()):
+        if not name.startswith("SVEDEN_") or name in _own_environment or name not in environ or callable(default):
+            continue
+        try:
+            namespace[name] = environment_value(name, environ[name], default)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+environment_problems = from_environment(globals())
