@@ -702,6 +702,37 @@ def test_regional_report_in_headless_chromium(world, tmp_path):
     assert proc.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
 
 
+LAYOUT_PROBE = """<script>
+(() => {
+  const table = document.getElementById("muni-table"), box = table.parentElement;
+  const style = (css) => { const a = document.querySelector(css); return a ? getComputedStyle(a).overflowWrap : ""; };
+  document.body.setAttribute("data-probe", JSON.stringify({
+    box: box.className, box_width: box.clientWidth, table_width: table.scrollWidth, window: innerWidth,
+    name_link: style('#muni-table a[href^="departments/"]'), url_link: style('#not-checked a[href^="http"], a[href^="http"]'),
+  }));
+})();
+</script>"""
+
+
+def test_wide_tables_fit_a_1400_px_window_and_only_addresses_break_anywhere(world, tmp_path):
+    """At 1400 px the municipalities table shows its last column; names break between words, addresses anywhere."""
+    binary = chromium()
+    if binary is None:
+        if not os.environ.get("CI"):
+            pytest.skip("headless Chromium is not installed here (apt-get install chromium); CI installs it and runs this test")
+        pytest.fail("CI must have headless Chromium (Debian package «chromium»): .ci/run installs it")
+    html = (world["out"] / "index.html").read_text(encoding="utf-8")
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html).replace("</body>", LAYOUT_PROBE + "</body>")
+    probe_page = tmp_path / "index.html"
+    probe_page.write_text(html, encoding="utf-8")
+    dom = run_chromium(binary, probe_page.as_uri(), tmp_path, "--window-size=1400,900", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    probe = json.loads(lxml_html.fromstring(dom.stdout).cssselect("body")[0].get("data-probe"))
+    assert probe["window"] == 1400 and probe["box"] == "scroll", probe
+    assert probe["table_width"] <= probe["box_width"], probe  # nothing to scroll to: the last column is in view
+    assert probe["name_link"] == "normal" and probe["url_link"] == "anywhere", probe
+
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
