@@ -669,6 +669,15 @@ def chromium() -> str | None:
     return None
 
 
+def require_chromium() -> str:
+    binary = chromium()
+    if binary is None:
+        if not os.environ.get("CI"):
+            pytest.skip("headless Chromium is not installed here (apt-get install chromium); CI installs it and runs this test")
+        pytest.fail("CI must have headless Chromium (Debian package «chromium»): .ci/run installs it")
+    return binary
+
+
 def run_chromium(binary: str, url: str, tmp: Path, *extra: str) -> subprocess.CompletedProcess:
     args = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--no-first-run", "--disable-extensions", f"--user-data-dir={tmp / 'profile'}", "--enable-logging=stderr", "--v=0",
@@ -677,11 +686,7 @@ def run_chromium(binary: str, url: str, tmp: Path, *extra: str) -> subprocess.Co
 
 
 def test_regional_report_in_headless_chromium(world, tmp_path):
-    binary = chromium()
-    if binary is None:
-        if not os.environ.get("CI"):
-            pytest.skip("headless Chromium is not installed here (apt-get install chromium); CI installs it and runs this test")
-        pytest.fail("CI must have headless Chromium (Debian package «chromium»): .ci/run installs it")
+    binary = require_chromium()
     index = world["out"] / "index.html"
     # Opened sorted by П1.1 ascending through the link form «#sort=table:column:direction».
     dom = run_chromium(binary, index.as_uri() + "#sort=rating-table:p11:asc", tmp_path, "--dump-dom")
@@ -716,11 +721,7 @@ LAYOUT_PROBE = """<script>
 
 def test_wide_tables_fit_a_1400_px_window_and_only_addresses_break_anywhere(world, tmp_path):
     """At 1400 px the municipalities table shows its last column; names break between words, addresses anywhere."""
-    binary = chromium()
-    if binary is None:
-        if not os.environ.get("CI"):
-            pytest.skip("headless Chromium is not installed here (apt-get install chromium); CI installs it and runs this test")
-        pytest.fail("CI must have headless Chromium (Debian package «chromium»): .ci/run installs it")
+    binary = require_chromium()
     html = (world["out"] / "index.html").read_text(encoding="utf-8")
     html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html).replace("</body>", LAYOUT_PROBE + "</body>")
     probe_page = tmp_path / "index.html"
