@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from reports import data, exports, monthly, summary
 from reports.assets import org_filename, unique_slugs
@@ -68,8 +69,12 @@ def build_reports(
     formats: Sequence[str] = DEFAULT_FORMATS,
     parts: Sequence[str] | None = None,
     generated_at: datetime | None = None,
+    progress: TextIO | None = None,
 ) -> BuildResult:
-    """Load the month from the database and write the reports; raises :class:`data.ReportError`."""
+    """Load the month from the database and write the reports; raises :class:`data.ReportError`.
+
+    ``progress``: a stream (the CLI's stderr) where PDF rendering reports how far it is.
+    """
     from storage import db  # noqa: PLC0415
 
     unknown = sorted(set(formats) - set(FORMATS))
@@ -94,14 +99,14 @@ def build_reports(
     session_factory = db.open_database(db_url)
     try:
         with session_factory() as session:
-            return _build(session, out, month, municipalities, org_ids, formats, parts, generated_at)
+            return _build(session, out, month, municipalities, org_ids, formats, parts, generated_at, progress)
     except OSError as exc:
         raise data.ReportError(f"не удалось записать отчёт в {out}: {exc.strerror or exc}") from None
     finally:
         session_factory.kw["bind"].dispose()
 
 
-def _build(session, out: Path, month, municipalities, org_ids, formats, parts, generated_at) -> BuildResult:  # noqa: ANN001
+def _build(session, out: Path, month, municipalities, org_ids, formats, parts, generated_at, progress=None) -> BuildResult:  # noqa: ANN001
     t0 = time.perf_counter()
     ds = data.load_dataset(session, month, municipalities, org_ids)
     trend = summary.trend(ds)
@@ -114,6 +119,14 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
     links = monthly.Links(regional="regional" in parts and html, departments="departments" in parts and html, schools="schools" in parts and html)
     no_links = monthly.Links(False, False, False)
     pdf_jobs: list[tuple[str, Path]] = []
+    pdf_progress = None
+    if "pdf" in formats and progress is not None:
+        from reports import pdf  # noqa: PLC0415
+
+        total = (len(ds.municipalities) if "departments" in parts else 0) + (sum(o in ds.current for o in ds.scope) if "schools" in parts else 0)
+        if total:
+            pdf_progress = pdf.Progress(total, progress, workers=min(pdf.default_workers(), total))
+            pdf_progress.start()
 
     if "regional" in parts and html:
         t = time.perf_counter()
@@ -137,7 +150,7 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
         if "pdf" in formats:
             from reports import pdf  # noqa: PLC0415
 
-            result.pdfs += pdf.write_many(itertools.chain(pdf_jobs, school_pdfs))
+            result.pdfs += pdf.write_many(itertools.chain(pdf_jobs, school_pdfs), progress=pdf_progress)
             pdf_jobs = []
         else:
             collections.deque(school_pdfs, maxlen=0)  # run the generator: it writes the HTML pages
@@ -145,7 +158,7 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
     if pdf_jobs:
         from reports import pdf  # noqa: PLC0415
 
-        result.pdfs += pdf.write_many(pdf_jobs)
+        result.pdfs += pdf.write_many(pdf_jobs, progress=pdf_progress)
 
     wanted = [f for f in formats if f in ("xlsx", "csv", "json")]
     if wanted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -36,7 +37,7 @@ def report(
 
     formats = tuple(f.value for f in fmt) if fmt else DEFAULT_FORMATS
     try:
-        result = build_reports(None, output, month, municipality or [], org or [], formats)
+        result = build_reports(None, output, month, municipality or [], org or [], formats, progress=sys.stderr)  # PDF progress
     except (ReportError, StorageError) as exc:
         typer.echo(f"Ошибка: {exc}", err=True)
         raise typer.Exit(2) from None
