@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from artifacts.failures import plain_message
 from checks import catalogue
 from artifacts.schema import OUTCOMES
 from checks.feedback import CHANNELS
@@ -37,6 +38,7 @@ from reports.render import (
     org_type_title,
     rule_basis,
     rule_fix,
+    ru_datetime,
     rule_title,
     status_title,
 )
@@ -48,6 +50,14 @@ CHANNEL_COLUMNS = {
     "faq": "Раздел «Часто задаваемые вопросы», %",
     "opinion": "Возможность выразить мнение о качестве, %",
 }
+# What the «Параметры» sheet calls the keys of ``meta``: a person reads it, not a program.
+NOTE_TITLES = {
+    "checked": "Проверенные организации",
+    "compliant": "Полностью соответствует",
+    "p1_1_site": "П1.1 (сайт)",
+    "sections": "Соответствие подраздела",
+}
+FILTER_TITLES = {"municipality": "муниципалитет", "org": "организации", "url": "адрес сайта"}
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML (and so XLSX) cannot hold
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -139,7 +149,7 @@ def organizations_table(ds: Dataset) -> Table:
         per_section = summary.section_compliance(c) if c.checked else {}
         table.rows.append([
             org.id, org.name, org.municipality, org_type_title(c.org_type or org.org_type), c.url or org.site_url,
-            OUTCOMES.get(c.outcome, c.outcome), c.error if not c.checked else "",
+            OUTCOMES.get(c.outcome, c.outcome), plain_message(c.error) if not c.checked else "",
             ("да" if c.compliant else "нет") if c.checked else None,
             c.p1_1 if c.checked else None, c.p1_2 if c.checked else None,
             c.fails if c.checked else None, int(c.counts.get("needs_review", 0)) if c.checked else None,
@@ -171,7 +181,7 @@ def findings_table(session: Session, ds: Dataset) -> Table:
         prop = item_name(item["parent"], item["itemprop"])
         table.rows.append([
             org.id, org.name, org.municipality, section_titles.get(item["section"], item["section"]), code, rule_title(code), prop,
-            status_title(item["status"]), item["message"], item["evidence_url"],
+            status_title(item["status"]), plain_message(item["message"]), item["evidence_url"],
         ])
     # Region order: by municipality and organization as in the other tables, then item order.
     order = {o: i for i, o in enumerate(ds.scope)}
@@ -313,13 +323,15 @@ def write_xlsx(tables: Iterable[Table], info: dict[str, Any], path: Path) -> Pat
     ws.column_dimensions["B"].width = 100
     rows = [
         ("Месяц", info["month"]),
-        ("Обходы", ", ".join(f"№ {r['id']} ({r['started_at'][:10]} — {(r['finished_at'] or '')[:10]})" for r in info["runs"])),
+        ("Обходы", ", ".join(f"№ {r['id']} ({ru_datetime(r['started_at'])[:10]} — {ru_datetime(r['finished_at'])[:10] if r['finished_at'] else 'не завершён'})"
+                             for r in info["runs"])),
         ("Требования", info["ruleset"]),
         ("Версия правил", ", ".join(info["rules_versions"])),
         ("Предыдущий месяц для сравнения", info["previous_month"] or "нет"),
-        ("Отбор", "; ".join(f"{k}: {', '.join(v)}" for k, v in info["filters"].items() if v) or "весь реестр"),
-        ("Сформировано", info["generated_at"]),
-        *[(k, v) for k, v in info["notes"].items()],
+        ("Отбор", "; ".join(f"{FILTER_TITLES.get(k, k)}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                            for k, v in info["filters"].items() if v) or "весь реестр"),
+        ("Сформировано", ru_datetime(info["generated_at"])),
+        *[(NOTE_TITLES.get(k, k), v) for k, v in info["notes"].items()],
     ]
     for key, value in rows:
         a, b = WriteOnlyCell(ws, value=key), WriteOnlyCell(ws, value=_clean(str(value)))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from artifacts.failures import plain_message
 from artifacts.schema import OUTCOMES
 from checks.feedback import CHANNELS
 from reports import charts, summary
@@ -16,12 +17,16 @@ from reports.render import environment
 from reports.school import CHANNEL_TITLES
 
 NOT_CHECKED_TITLES = {**OUTCOMES, summary.NO_RESULT: "нет результата за месяц (организация не входила в обход)"}
+# Why there are no НОК results, for a department: what happened and what helps. The crawl's own
+# message (request names, identifiers) is for the operators' log, not for this report.
 BUSGOV_REASONS = {
-    "not_found": "организация не найдена на bus.gov.ru",
-    "unreachable": "bus.gov.ru не ответил",
-    "changed_shape": "bus.gov.ru изменил формат ответа",
-    "blocked": "bus.gov.ru заблокировал запросы",
+    "not_found": "организация не найдена на bus.gov.ru — проверьте ИНН организации в реестре",
+    "unreachable": "bus.gov.ru не ответил — данные появятся после следующего обхода",
+    "changed_shape": "bus.gov.ru изменил формат ответа — данные не прочитаны, региональный центр обновит программу",
+    "blocked": "bus.gov.ru отклонил запросы — данные появятся после следующего обхода",
 }
+BUSGOV_NO_INN = "в реестре не указан ИНН организации — добавьте его, чтобы найти организацию на bus.gov.ru"
+BUSGOV_BAD_INN = "ИНН организации в реестре указан с ошибкой — исправьте его, чтобы найти организацию на bus.gov.ru"
 NOK_KEYS = ("openness", "comfort", "accessibility", "goodwill", "contentment")
 P11_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 P12_POINTS = (0, 30, 60, 90, 100)
@@ -60,7 +65,12 @@ def _not_checked_rows(ds: Dataset, org_ids: list[str]) -> list[dict[str, Any]]:
             continue
         org = ds.orgs[o]
         key = summary.NO_RESULT if c is None else c.outcome
-        rows.append({"org": org, "reason": NOT_CHECKED_TITLES.get(key, key), "error": c.error if c is not None else "",
+        reason = NOT_CHECKED_TITLES.get(key, key)
+        # The detail under the reason, without exception text and without repeating the reason.
+        error = plain_message(c.error) if c is not None else ""
+        if error.startswith(reason):
+            error = error[len(reason):].lstrip(" :")
+        rows.append({"org": org, "reason": reason, "error": error,
                      "url": (c.url if c is not None and c.url else org.site_url), "outcome": key})
     return rows
 
@@ -159,7 +169,12 @@ def _busgov_view(row: BusGovRow | None) -> dict[str, Any]:
     if card.get("site_url_differs") and card.get("site_url"):
         note = f"На bus.gov.ru указан другой адрес сайта: {card['site_url']}"
     if row.status != "ok":
-        return {"nok": None, "reason": BUSGOV_REASONS.get(row.status, row.status) + (f" ({row.message})" if row.message else ""), "note": note}
+        reason = BUSGOV_REASONS.get(row.status, "данные bus.gov.ru не получены")
+        if row.status == "not_found" and "не по чему" in row.message:
+            reason = BUSGOV_NO_INN
+        elif row.status == "not_found" and "ИНН «" in row.message and "некорректен" in row.message:
+            reason = BUSGOV_BAD_INN
+        return {"nok": None, "reason": reason, "note": note}
     nok = row.nok
     if not nok:
         return {"nok": None, "reason": "результаты НОК не опубликованы", "note": note}

@@ -8,6 +8,7 @@ from typing import Any
 from artifacts.schema import OUTCOMES
 from checks import catalogue
 from checks.messages import item_name
+from reports.fixplan import fix_plan, plain_result
 from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
 from reports.terminal import terminal_safe
 
@@ -31,11 +32,13 @@ def items_by_section(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def render_text(result: dict[str, Any], verbose: bool = False) -> str:
     """The check for a terminal; what the site supplied (titles, URLs, messages) cannot drive it."""
-    return terminal_safe(_text_lines(result, verbose))
+    return terminal_safe(_text_lines(plain_result(result), verbose))
 
 
 def _text_lines(result: dict[str, Any], verbose: bool) -> str:
     lines = [f"Проверка сайта {result['url']}"]
+    if result.get("org_name"):
+        lines.append(f"Организация: {result['org_name']}")
     lines.append(
         f"Тип организации: {org_type_title(result['org_type'])} ({SOURCE_TITLES.get(result.get('org_type_source', ''), '')})"
     )
@@ -58,11 +61,20 @@ def _text_lines(result: dict[str, Any], verbose: bool) -> str:
     scores = result.get("scores")
     if scores:
         lines.append(f"НОКО: П1.1 (сайт) = {ru_number(scores.get('p1_1_site'))}, П1.2 = {ru_number(scores.get('p1_2'), 0)}")
-    grouped = items_by_section(result)
+    plan = fix_plan(result)
+    lines.append("")
+    if plan.todo:
+        lines.append("Что исправить (по порядку важности):")
+        for n, todo in enumerate(plan.todo, 1):
+            lines.append(f"  {n}. {todo.line}" + (f" ({todo.url})" if todo.kind in ("unreadable", "missing") and todo.url else ""))
+    else:
+        lines.append("Что исправить: нарушений нет.")
     for section in result["sections"]:
-        items = grouped.get(section["slug"], [])
-        bad = [i for i in items if i["status"] in ("fail", "error", "needs_review")]
-        where = section["url"] if section["found"] else "не найден"
+        sp = plan.sections[section["slug"]]
+        if sp.kind == "unreadable":
+            where = f"{section['url']} (страница не открылась)" if section.get("url") else "страница не открылась"
+        else:
+            where = section["url"] if section["found"] else "не найден"
         how = FOUND_BY.get(section.get("found_by", ""), "") if section["found"] else ""
         counts = section.get("counts", {})
         lines.append("")
@@ -72,11 +84,14 @@ def _text_lines(result: dict[str, Any], verbose: bool) -> str:
             + (f" · требует проверки {counts.get('needs_review', 0)}" if counts.get("needs_review") else "")
             + (f" · не удалось проверить {counts.get('error', 0)}" if counts.get("error") else "")
         )
-        if bad and not section["found"] and section["status"] != "error" and not verbose:
-            lines.append(f"  ✗ подраздел не найден: создайте страницу /sveden/{section['slug']}/ и разместите на ней "
-                         f"обязательные сведения (пунктов: {len(bad)}; список — с ключом -v)")
-            continue
-        for item in bad:
+        if sp.kind:
+            # One instruction for the whole subsection; its items are listed with -v only.
+            more = "" if verbose else (" (список — с ключом -v)" if sp.kind == "missing" else f" (не проверено пунктов: {len(sp.folded)}; список — с ключом -v)")
+            lines.append(f"  {'!' if sp.kind == 'unreadable' else '✗'} {sp.line}{more}")
+        elif sp.folded:
+            lines.append(f"  ? документы пунктов не проверены (пунктов: {len(sp.folded)}) — см. «Что исправить»" + ("" if verbose else "; список — с ключом -v"))
+        shown = sp.rows + (sp.folded if verbose else [])
+        for item in shown:
             name = item_name(item["parent"], item["itemprop"])
             mark = {"fail": "✗", "error": "!", "needs_review": "?"}[item["status"]]
             lines.append(f"  {mark} {item['rule']} {name} — {rule_title(item['rule'])}")
@@ -95,6 +110,7 @@ def _text_lines(result: dict[str, Any], verbose: bool) -> str:
 def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, org: dict[str, Any] | None = None,
                 for_pdf: bool = False) -> str:
     """The school report; ``for_pdf`` prints what to fix only (passed and not applicable items as counts)."""
+    result = plain_result(result)
     fixed = []
     if previous:
         before = {i["rule"]: i["status"] for i in previous.get("items", [])}
@@ -102,6 +118,8 @@ def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, 
     return environment().get_template("school.html.j2").render(
         r=result,
         grouped=items_by_section(result),
+        plan=fix_plan(result),
+        section_titles={s["slug"]: s["title"] for s in result.get("sections", [])},
         channel_titles=CHANNEL_TITLES,
         found_by=FOUND_BY,
         source_titles=SOURCE_TITLES,

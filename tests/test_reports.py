@@ -363,7 +363,7 @@ def test_regional_rating_lists_every_organization(world):
     details = doc.cssselect("#not-checked ~ details")[0]
     assert {tr.cssselect("td")[0].text_content() for tr in details.cssselect("tbody tr")} == {
         world["orgs"][o]["name"] for o in ("refused", "blocked", "late")}
-    assert "соединение отклонено" in details.text_content() and "не входила в обход" in details.text_content()
+    assert "сервер отклонил соединение" in details.text_content() and "не входила в обход" in details.text_content()
 
 
 # --- department reports ----------------------------------------------------------------------
@@ -423,8 +423,10 @@ def test_school_reports_show_failures_and_fixed_items(world):
     out = world["out"]
     fixing = page(out / "schools" / "fixing.html")
     fixed, _ = changes(world, "fixing")
-    section = [h for h in fixing.cssselect("h2") if h.text_content() == "Исправлено с прошлой проверки"]
+    section = [h for h in fixing.cssselect("h2") if h.text_content() == "Исправлено с прошлого месяца"]
     assert section, "the school report lists the items fixed since September"
+    h2 = [h.text_content() for h in fixing.cssselect("h2")]
+    assert h2.index("Что исправить") < h2.index("Исправлено с прошлого месяца"), "what to fix comes first"
     listed = [li.text_content().split()[0] for li in section[0].getnext().cssselect("li")]
     assert listed == fixed
     assert fixing.cssselect("nav.crumbs a")[0].get("href") == "../departments/gorod.html"
