@@ -27,6 +27,7 @@ from sitekit import Route, redirect, serve
 from sqlalchemy import select, update
 
 from checks.model import OrgType
+from test_reports import pdf_available
 from testbed.farm import ALL_FAULTS, generate
 from testbed.farm import serve as serve_farm
 
@@ -63,6 +64,11 @@ INTERNAL = re.compile(
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
 pytestmark = [pytest.mark.slow]
+
+try:
+    import pdfplumber
+except ImportError:  # a test dependency; without it the PDFs are checked through their HTML only
+    pdfplumber = None
 
 
 def troubled_school() -> dict[str, Route]:
@@ -132,10 +138,10 @@ def world(tmp_path_factory):
     factory.kw["bind"].dispose()
 
     out = tmp / "out"
-    formats = ["html", "xlsx", "csv", "json"]
+    formats = ["html", "xlsx", "csv", "json", *(["pdf"] if pdf_available() is None and pdfplumber is not None else [])]
     report = run(["report", "--month", MONTH, "-o", str(out), *[a for f in formats for a in ("--format", f)]], env)
     assert report.returncode == 0, report.stdout + report.stderr
-    return {"out": out, "stored": stored, "check": check, "truth": truth, "reset": reset, "env": env}
+    return {"out": out, "stored": stored, "check": check, "truth": truth, "reset": reset, "env": env, "pdf": "pdf" in formats}
 
 
 # --- what people read -------------------------------------------------------------------------
@@ -309,3 +315,22 @@ def test_sveden_check_names_the_site_and_folds_by_cause(world):
     doc = lxml_html.fromstring(page.stdout)
     assert doc.cssselect("h1")[0].text_content() == FULL_NAME
     assert [li for li in doc.cssselect("ol.todo li") if UNREADABLE["struct"].lower() in li.text_content().lower()]
+
+
+def test_the_pdfs_say_each_cause_once_without_technical_text(world):
+    if not world["pdf"]:
+        pytest.skip("PDF is not rendered here (WeasyPrint or pdfplumber missing); the PDF page is checked through its HTML")
+    out = world["out"]
+    pdfs = [*sorted((out / "departments").glob("*.pdf")), *sorted((out / "schools").glob("*.pdf"))]
+    assert pdfs
+    for path in pdfs:
+        with pdfplumber.open(path) as doc:
+            text = "\n".join(p.extract_text() or "" for p in doc.pages)
+        flat = " ".join(text.split())
+        assert not TECHNICAL.search(flat), (path.name, TECHNICAL.search(flat))
+        assert not INTERNAL.search(flat), (path.name, INTERNAL.search(flat))
+        if path.stem == "troubled":
+            squeezed = re.sub(r"[\s\-\u00ad\u2010]+", "", text).lower()
+            for line in UNREADABLE.values():
+                assert squeezed.count(re.sub(r"[\s\-]+", "", line).lower()) == 2, line
+            assert squeezed.count("robots.txtзапрещаетпроверкудокументов") == 1
