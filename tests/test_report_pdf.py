@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_reports import pdf_available
+from test_reports import pdf_available, require_chromium, run_chromium
 
 from testbed.farm import generate
 from testbed.farm import serve as serve_farm
@@ -214,17 +214,13 @@ def test_screenshots_of_the_school_report_with_a_500_subsection(world, tmp_path)
     org = max((o for o, k in world["kinds"].items() if "section_500" in k), key=lambda o: len(world["sites"][o].defects))
     html, pdf = world["out"] / "schools" / f"{org}.html", world["out"] / "schools" / f"{org}.pdf"
     assert len(pdf_pages(pdf)) >= 2
-    chromium = need(next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None),
-                    "headless Chromium (Debian package «chromium»)")
+    chromium = require_chromium()
     pdftoppm = need(shutil.which("pdftoppm"), "pdftoppm (Debian package «poppler-utils»)")
     ARTIFACTS.mkdir(exist_ok=True)
     shot, page2 = ARTIFACTS / "school-report-500.png", ARTIFACTS / "school-report-500-pdf-page2.png"
     for path in (shot, page2):
         path.unlink(missing_ok=True)
-    args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-extensions", f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
-            "--window-size=1100,1800", f"--screenshot={shot}", html.as_uri()]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    proc = run_chromium(chromium, html.as_uri(), tmp_path, "--hide-scrollbars", "--window-size=1100,1800", f"--screenshot={shot}")
     assert proc.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
     proc = subprocess.run([pdftoppm, "-f", "2", "-l", "2", "-r", "80", "-png", "-singlefile", str(pdf), str(page2.with_suffix(""))],
                           capture_output=True, text=True, timeout=120)
