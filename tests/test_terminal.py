@@ -114,7 +114,7 @@ def test_cli_check_prints_no_escapes(monkeypatch, tmp_path):
 
     monkeypatch.setenv("SVEDEN_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     for artifact, code in ((hostile_site(), 1), ({"version": 2, "url": "http://127.0.0.1:9/", "hosts": [], "outcome": {"status": "timeout", "message": f"{CLEAR}нет ответа{RED}", "http_status": None}, "pages": [], "sections": {}, "probes": {}}, 2)):
-        monkeypatch.setattr(sveden.checking, "run_check", lambda url, org_type, settings=None, a=artifact: (judge_site(a, None, org_type="school"), a))
+        monkeypatch.setattr(sveden.checking, "run_check", lambda url, org_type, settings=None, progress="", a=artifact: (judge_site(a, None, org_type="school"), a))
         for fmt in ("text", "json", "html"):
             proc = CliRunner().invoke(app, ["check", "http://127.0.0.1:8000/", "--no-store", "--format", fmt])
             assert proc.exit_code == code, proc.output
