@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from artifacts.schema import OUTCOMES
@@ -21,13 +20,6 @@ CHANNEL_TITLES = {
     "faq": "раздел «Часто задаваемые вопросы»",
     "opinion": "возможность оценить качество услуг (анкета, bus.gov.ru)",
 }
-
-
-def items_by_section(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in result["items"]:
-        grouped[item["section"]].append(item)
-    return grouped
 
 
 def render_text(result: dict[str, Any], verbose: bool = False) -> str:
@@ -117,7 +109,6 @@ def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, 
         fixed = [i for i in result["items"] if i["status"] == "pass" and before.get(i["rule"]) == "fail"]
     return environment().get_template("school.html.j2").render(
         r=result,
-        grouped=items_by_section(result),
         plan=fix_plan(result),
         section_titles={s["slug"]: s["title"] for s in result.get("sections", [])},
         channel_titles=CHANNEL_TITLES,
