@@ -46,7 +46,7 @@ def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
 
         session_factory = db.open_database(pg_url)
         run_id = None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy CI machine starts the coordinator slowly
         while run_id is None and time.monotonic() < deadline:
             with session_factory() as session:
                 run_id = session.scalar(select(Run.id).where(Run.month == "2026-08"))
