@@ -21,6 +21,7 @@ Environment variables:
     SVEDEN_SCHEDULE_MISFIRE_GRACE    how late a missed run may still start: "6h", "30m", "3600"
     SVEDEN_SCHEDULE_TARGET           "module:function" called by the job
     SVEDEN_SCHEDULE_REPORTS          1/0: whether the job renders the month's reports
+    SVEDEN_SCHEDULE_DELIVER          1/0: whether the job then e-mails them (`sveden deliver`)
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ ENV_TIMEZONE = "SVEDEN_SCHEDULE_TZ"
 ENV_MISFIRE_GRACE = "SVEDEN_SCHEDULE_MISFIRE_GRACE"
 ENV_TARGET = "SVEDEN_SCHEDULE_TARGET"
 ENV_REPORTS = "SVEDEN_SCHEDULE_REPORTS"
+ENV_DELIVER = "SVEDEN_SCHEDULE_DELIVER"  # 1: after the run (and the reports), `sveden deliver` the month
 
 _CRON_FIELDS = CronTrigger.FIELD_NAMES
 _CRONTAB_ALIASES = {
@@ -402,6 +404,9 @@ def scheduled_run(reports: bool = False, reports_dir: str | None = None, extra_a
     if code == 0 and reports:
         out = reports_dir or os.environ.get("SVEDEN_REPORTS_DIR") or os.path.join(os.getcwd(), "reports-out", month)
         code = _child([*base, "report", "--month", month, "-o", out])
+    # Then delivery (SVEDEN_SCHEDULE_DELIVER=1): crawl → reports → e-mail, each only when the step before succeeded.
+    if code == 0 and _parse_bool(os.environ.get(ENV_DELIVER, "") or "0"):
+        code = _child([*base, "deliver", "--month", month])
     return code
 
 

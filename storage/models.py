@@ -226,3 +226,53 @@ class BusGovResult(Base):
     artifact: Mapped[dict[str, Any] | None]
     # The bus.gov.ru audits' results (``checks.audits.busgov``).
     audits: Mapped[list[Any] | None]
+
+
+DELIVERY_KINDS = ("department", "school")
+DELIVERY_STATUSES = ("sending", "sent", "failed")
+
+
+class Contact(Base):
+    """An e-mail address a month's report goes to: a department's (``org_id`` empty) or a school's.
+
+    Filled by ``sveden contacts import`` (the whole table is replaced by each import); the
+    registry's own e-mail columns (kept in :attr:`Organization.extra`) are read beside it.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("municipality", "org_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(index=True)
+    org_id: Mapped[str] = mapped_column(default="")  # "" for the department itself
+    email: Mapped[str]
+    row: Mapped[int | None] = mapped_column(Integer)  # the row of the contacts file
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One message of a month's report to one address, and what became of it.
+
+    ``sending`` is committed before the message is handed to the SMTP server and ``sent`` (or
+    ``failed``) after, each in its own transaction: a record left ``sending`` means the process
+    died in between, and nobody knows whether the message left; it is reported, never resent
+    without ``--force``.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index(None, "month", "kind", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str]
+    kind: Mapped[str]  # DELIVERY_KINDS
+    municipality: Mapped[str]
+    org_id: Mapped[str] = mapped_column(default="")  # "" for a department's report
+    address: Mapped[str]
+    subject: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list[Any]] = mapped_column(default=list)  # file names
+    status: Mapped[str] = mapped_column(default="sending")  # DELIVERY_STATUSES
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")  # the SMTP server's answer or the error, Russian
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

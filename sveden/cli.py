@@ -173,6 +173,7 @@ def _mount_optional() -> None:
         ("sveden.cli_monitoring", ("register",), None),
         ("sveden.cli_demo", ("register",), None),
         ("sveden.cli_reports", ("register",), None),
+        ("sveden.cli_deliver", ("register",), None),
     ):
         try:
             mod = import_module(module)

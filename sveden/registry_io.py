@@ -32,6 +32,7 @@ from checks.model import OrgType
 from checks.orgtype import parse_org_type
 from crawler.addresses import env_allows, private_host
 from storage.records import OrgRecord  # the record type storage takes
+from sveden.emails import is_email_header, parse_addresses
 
 # Fields of a registry row, and their titles in messages.
 FIELD_TITLES: dict[str, str] = {
@@ -564,6 +565,11 @@ def _validate(path: Path, fmt: str, table: _Table, header_idx: int, mapping: dic
                 err("busgov", text("busgov"), str(exc))
 
         extra = {header: _extra_value(cells[i]) for i, header in extra_cols.items() if i < len(cells) and cell_text(cells[i])}
+        for header in [h for h in extra if is_email_header(normalize_header(h))]:  # «E-mail управления», «E-mail организации»
+            try:
+                extra[header] = ", ".join(parse_addresses(cell_text(extra[header])))
+            except ValueError as exc:
+                row_errors.append(RowError(row_no, header, cell_text(extra[header]), f"неверный адрес {exc}"))
         reported = {e.column for e in row_errors}
         optional = [(i, col_title(f)) for f, i in mapping.items() if col_title(f) not in reported] + list(extra_cols.items())
         for i, title in optional:
