@@ -126,3 +126,16 @@ def form_kind(form: dict[str, Any]) -> str:
     if visible and all(f.get("type") == "email" or "mail" in f.get("name", "").lower() for f in visible):
         return "subscribe"
     return "other"
+
+
+# НОКО on the school's own site (``checks.audits.noko``, ``crawler.feedback_links``): the page
+# about the independent assessment, its results, the plan for eliminating the shortcomings it
+# found and the report on that plan. Matched on normalized link texts, titles and headings.
+NOKO = re.compile(r"независим\w*\s+оценк\w*(?:\s+качеств)?|\bноко\b|\bнок\b|\bнокуод\b")
+NOKO_PATH = re.compile(r"/(?:noko?|nok[-_]?uod|nezavisim\w*[-_]ocenk\w*)(?:[/._?#-]|$)", re.I)
+NOKO_RESULTS = re.compile(r"результат\w*\s+(?:\w+\s+){0,2}(?:независим\w*\s+оценк|нок\b|ноко\b)|итог\w*\s+(?:\w+\s+){0,2}независим\w*\s+оценк")
+NOKO_PLAN = re.compile(r"\bплан\w*\s+(?:\w+\s+){0,4}(?:по\s+)?устранени\w*\s+(?:\w+\s+){0,1}недостатк")
+NOKO_REPORT = re.compile(
+    r"\bотчет\w*\s+(?:\w+\s+){0,3}(?:исполнени|выполнени|реализаци)\w*\s+(?:\w+\s+){0,1}план|\bотчет\w*\s+(?:\w+\s+){0,2}(?:об\s+)?устранени\w*\s+(?:\w+\s+){0,1}недостатк"
+    r"|(?:сведени\w*|информаци\w*)\s+о\s+(?:ходе\s+)?(?:реализаци|выполнени)\w*\s+(?:мер\w*\s+(?:по\s+)?)?устранени\w*\s+(?:\w+\s+){0,1}недостатк"
+)

@@ -10,6 +10,7 @@ from functools import cache
 from importlib import import_module
 from typing import Any
 
+from checks import regional
 from checks.audits import AUDIT_MODULES
 from checks.model import Audit, Rule, Section
 from checks.retired import RETIRED
@@ -54,21 +55,31 @@ def rules() -> tuple[Rule, ...]:
 
 @cache
 def other_audits() -> tuple[Audit, ...]:
-    """Audits that are not item rules: feedback channels, bus.gov.ru comparisons."""
+    """Built-in audits that are not item rules: feedback channels, bus.gov.ru comparisons, НОКО."""
     return tuple(a for m in AUDIT_MODULES for a in import_module(f"checks.audits.{m}").AUDITS)
 
 
-@cache
+def regional_audits() -> tuple[Audit, ...]:
+    """The region's own audits (``checks.regional``), from the rules file in force; re-read when it changes."""
+    loaded = regional.load_active()
+    return loaded.audits if loaded else ()
+
+
 def audits() -> tuple[Audit, ...]:
-    return rules() + other_audits()
+    return rules() + other_audits() + regional_audits()
 
 
 def audits_of(group: str) -> tuple[Audit, ...]:
     return tuple(a for a in audits() if a.group == group)
 
 
-@cache
 def by_code() -> dict[str, Audit]:
+    loaded = regional.load_active()
+    return _by_code(f"{loaded.path}:{loaded.sha256}" if loaded else "")
+
+
+@cache
+def _by_code(regional_file: str) -> dict[str, Audit]:  # keyed by the rules file in force
     index: dict[str, Audit] = {}
     for a in audits():
         if a.code in index:
@@ -79,10 +90,23 @@ def by_code() -> dict[str, Audit]:
     return index
 
 
+by_code.cache_clear = _by_code.cache_clear  # type: ignore[attr-defined]
+
+
 @cache
 def link_itemprops() -> tuple[str, ...]:
     """itemprops whose targets are documents: the gatherer probes their links."""
     return tuple(sorted({r.itemprop for r in rules() if r.kind == "link"}))
+
+
+def probe_link_texts() -> tuple[str, ...]:
+    """Link texts (patterns on normalized text) whose links the gatherer probes as documents."""
+    return tuple(dict.fromkeys(p for a in audits() if (p := getattr(a, "probe_link_text", ""))))
+
+
+def probe_paths() -> tuple[str, ...]:
+    """Paths on the site's host the gatherer probes (regional «page reachable» rules)."""
+    return tuple(dict.fromkeys(p for a in audits() if (p := getattr(a, "probe_path", ""))))
 
 
 @cache
@@ -110,13 +134,19 @@ def _canonical(value: Any) -> Any:
 
 
 @cache
-def rules_version() -> str:
-    """A fingerprint of everything that decides a verdict: every field of every audit (titles,
-    legal basis, fix texts and examples included) and the judge revision."""
+def _builtin_version() -> str:
     h = hashlib.sha256(f"judge-{JUDGE_REVISION}".encode())
-    for a in audits():
+    for a in rules() + other_audits():
         h.update(json.dumps(_canonical(a), ensure_ascii=False).encode())
     return f"1493-1353-mr9.0.0+{h.hexdigest()[:10]}"
+
+
+def rules_version() -> str:
+    """A fingerprint of everything that decides a verdict: every field of every audit (titles,
+    legal basis, fix texts and examples included), the judge revision and, where a region's
+    rules file is in force, its SHA-256 (``+r`` and its first ten digits)."""
+    loaded = regional.load_active()
+    return _builtin_version() + (f"+r{loaded.sha256[:10]}" if loaded else "")
 
 
 @cache

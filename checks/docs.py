@@ -12,6 +12,8 @@ GROUP_TITLES = {
     "items": "Сведения об образовательной организации",
     "feedback": "Дистанционные способы обратной связи (НОКО, показатель 1.2)",
     "busgov": "Карточка организации на bus.gov.ru",
+    "noko": "Независимая оценка качества на сайте организации (НОКО)",
+    "regional": "Региональные требования",
 }
 ARTIFACT_TITLES = {"site": "страницы сайта", "registry": "реестр организаций", "busgov": "карточка bus.gov.ru"}
 WHY_ITEMS = (
@@ -45,6 +47,8 @@ def rule_json(audit: Audit) -> dict[str, Any]:
         "fix": fix_text(audit),
         "note": audit.note,
     }
+    if audit.group == "regional":
+        out.update({"severity": getattr(audit, "severity", ""), "counts_in_score": getattr(audit, "counts_in_score", False), "kind": getattr(audit, "kind", "")})
     if isinstance(audit, Rule):
         section = catalogue.section_by_slug()[audit.section]
         out.update({

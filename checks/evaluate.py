@@ -130,7 +130,8 @@ def evaluate(
     otype, how = resolve_org_type(site.artifact, org_type)
     ctx = Context(site=site, org_type=otype, registry=registry)
     items = run_audits(catalogue.rules(), ctx)
-    audits = run_audits(catalogue.audits_of("feedback") + catalogue.audits_of("busgov")[:1], ctx)
+    site_audits = catalogue.audits_of("feedback") + catalogue.audits_of("busgov")[:1] + catalogue.audits_of("noko") + catalogue.audits_of("regional")
+    audits = run_audits(site_audits, ctx)
     outcome = site.outcome
     reachable = outcome.get("status", "ok") in CHECKED_OUTCOMES
     fb = _feedback(ctx, audits, registry) if reachable else None
@@ -146,7 +147,7 @@ def evaluate(
         "sections": _section_summary(site, items),
         "items": [i.as_json() for i in items],
         "feedback": fb,
-        "scores": scores.compute(items, fb) if reachable else None,
+        "scores": {**scores.compute(items, fb), "regional": scores.regional(audits)} if reachable else None,
         "rules_version": catalogue.rules_version(),
         "counts": dict(sorted(Counter(str(i.status) for i in items).items())),
         "audits": [a.as_json() for a in audits],

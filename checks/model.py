@@ -74,6 +74,10 @@ ACTS = {
     "344н": "Приказ Минтруда России № 344н от 31.05.2018",
     "114": "Приказ Минпросвещения России № 114 от 13.03.2019",
     "МР9": "Методические рекомендации Рособрнадзора v9",
+    # No federal text in the project's legal base requires it on the school's own site: said so.
+    "практика": "Региональная практика",
+    # A regional rules file (``checks.regional``): the point is the council's decision.
+    "регион": "Региональное требование:",
 }
 
 
@@ -174,7 +178,7 @@ class Audit:
     failure_title: str = ""  # what a failure means
     description: str = ""  # what it checks and why, in Russian
     legal: tuple[LegalRef, ...] = ()
-    group: str = "items"  # items | feedback | busgov
+    group: str = "items"  # items | feedback | busgov | noko | regional
     requires: tuple[str, ...] = ("site",)  # artifact names (``artifacts.schema``)
     applies_to: frozenset[OrgType] = ALL_TYPES
     applies_note: str = ""

@@ -59,6 +59,21 @@ def _counted(item: ItemResult) -> bool:
     return not (rule is not None and rule.optional)
 
 
+REGIONAL_NOTE = "Региональная оценка: доля выполненных региональных правил, которые файл правил региона велит учитывать (counts_in_score); в показатели НОКО не входит."
+
+
+def regional(audits: list[Any]) -> dict[str, Any] | None:
+    """The share of passed regional audits the rules file counts (``counts_in_score``); None when none counts.
+
+    Kept apart from П1.1 and П1.2, which are federal measures and count item rules and channels only."""
+    counted = {a.code for a in catalogue.audits_of("regional") if getattr(a, "counts_in_score", False)}
+    if not counted:
+        return None
+    judged = [r for r in audits if r.rule in counted and Status(r.status) is not Status.not_applicable]
+    passed = sum(1 for r in judged if Status(r.status) is Status.passed)
+    return {"percent": percent(passed, len(judged)), "counted": len(judged), "passed": passed, "rules": sorted(counted), "note": REGIONAL_NOTE}
+
+
 def compute(items: list[ItemResult], feedback: dict[str, Any] | None) -> dict[str, Any]:
     """Scores for one site: ``p1_1_site`` and per-subsection shares, ``p1_2`` from the channels.
 

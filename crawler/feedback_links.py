@@ -1,7 +1,7 @@
 """Which links of the home page the crawler fetches as "feedback" pages (НОКО indicator 1.2).
 
 Contacts, appeals («Обращения граждан», «Электронная приёмная», «Обратная связь»), «Вопрос —
-ответ», questionnaires («Анкета», «Опрос», «Оценка качества») and reviews live on their own
+ответ», the НОКО page («Независимая оценка качества»), questionnaires («Анкета», «Опрос», «Оценка качества») and reviews live on their own
 pages; ``checks.feedback`` looks for the channels there. Categories take turns, so a menu with
 ten contact links cannot crowd out the questionnaire.
 """
@@ -27,6 +27,9 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         ),
     ),
     ("faq", fp.FAQ, fp.FAQ_PATH),
+    # The page about the independent assessment (its results, the plan for the shortcomings it
+    # found and the report on it: ``checks.audits.noko``), before questionnaires that share words.
+    ("noko", fp.NOKO, fp.NOKO_PATH),
     (
         "opinion",
         re.compile(fp.OPINION.pattern + r"|независим\w*\s+оценк|оценк\w*\s+качеств"),

@@ -87,6 +87,11 @@ SVEDEN_FEEDBACK_PAGES = 12
 # itemprops whose links are documents to probe. The audits know them (link rules); the orchestration
 # (``sveden.gather``) sets this from the rule catalogue, so the crawler never imports the checks.
 SVEDEN_PROBE_ITEMPROPS: list[str] = []
+# Link texts (regular expressions on normalized text) whose links, on any page read, are probed
+# as documents: the НОКО plan and report, regional document rules. Set by ``sveden.gather`` too.
+SVEDEN_PROBE_LINK_TEXTS: list[str] = []
+# Paths on the site's host probed as pages (regional «page reachable» rules), set by ``sveden.gather``.
+SVEDEN_PROBE_PATHS: list[str] = []
 # Wall-clock budgets per site (seconds; 0 = none): past them, what was gathered is judged and
 # the rest is «не проверено: исчерпан лимит времени на сайт».
 SVEDEN_SITE_TIME_BUDGET = 300.0

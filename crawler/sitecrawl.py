@@ -11,17 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import socket
 import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from artifacts import layout
+from artifacts import patterns as fp
 from artifacts.schema import OUTCOMES, SITE_VERSION
 from crawler import discovery
 from crawler.errors import TimeBudgetExceeded, classify_exception, classify_status, dropped_connection
@@ -66,8 +68,13 @@ class SiteCrawl:
             self.probe_time_budget = settings.getfloat("SVEDEN_PROBE_TIME_BUDGET")
             # Which itemprops link documents is the audits' knowledge: orchestration passes it in.
             self.probe_itemprops = frozenset(settings.getlist("SVEDEN_PROBE_ITEMPROPS"))
+            # So are the link texts of plain document links to probe (НОКО plans, regional rules).
+            self.probe_link_texts = _compile_link_texts(settings.getlist("SVEDEN_PROBE_LINK_TEXTS"))
+            self.probe_paths = [p for p in settings.getlist("SVEDEN_PROBE_PATHS") if isinstance(p, str) and p.startswith("/")]
         else:
+            self.probe_paths = []
             self.probe_itemprops = frozenset()
+            self.probe_link_texts = None
             self.time_budget = self.probe_time_budget = 0.0
         self.index: dict[str, str] | None = None
         self.pending: dict[str, asyncio.Future] = {}
@@ -262,6 +269,16 @@ class SiteCrawl:
                 for node in self.pages[i]["microdata"]:
                     if names.intersection(node["p"].split()):
                         urls += [h for h in node.get("h", []) if h.startswith(("http://", "https://"))]
+        if self.probe_link_texts is not None:
+            for page in self.pages:
+                for link in page.get("links") or []:
+                    href = link.get("href", "")
+                    if href.startswith(("http://", "https://")) and self.probe_link_texts.search(fp.norm(link.get("text", ""))):
+                        urls.append(href.split("#")[0])
+        home = next((p for p in self.pages if p.get("role") == "home"), None)
+        if home is not None and self.probe_paths:
+            base = home.get("final_url") or home.get("url") or self.target.url
+            urls += [urljoin(base, p) for p in self.probe_paths]
         urls = list(dict.fromkeys(urls))
         if not self.probe_offsite:
             urls = [u for u in urls if any(same_site(u, h) for h in self.hosts)]
@@ -295,6 +312,19 @@ class SiteCrawl:
                 "worker": WORKER,
             },
         }
+
+
+def _compile_link_texts(patterns: list[str]) -> re.Pattern[str] | None:
+    """One expression for the link-text patterns (normalized text, ``artifacts.patterns.norm``);
+    a pattern that does not compile is left out (the orchestration validated them)."""
+    valid = []
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error:
+            continue
+        valid.append(f"(?:{p})")
+    return re.compile("|".join(valid)) if valid else None
 
 
 def failed_site(target: Target, exc: BaseException | None, kind: str | None = None, message: str = "") -> dict[str, Any]:

@@ -119,12 +119,24 @@ def check(
 
 @app.command("rules")
 def rules_cmd(
+    action: Annotated[str | None, typer.Argument(metavar="[load ФАЙЛ]", help="load ФАЙЛ — проверить и установить файл региональных правил (TOML)", show_default=False)] = None,
+    rules_file: Annotated[Path | None, typer.Argument(metavar="", hidden=True, show_default=False)] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", help="Формат списка")] = ListFormat.text,
     section: Annotated[str | None, typer.Option("--section", help="Только подраздел (slug, например common)")] = None,
     org_type: Annotated[OrgType | None, typer.Option("--type", help="Только правила, применимые к типу")] = None,
 ) -> None:
-    """Каталог правил (генерируется из кода правил)."""
-    audits = catalogue.audits()
+    """Каталог правил (генерируется из кода правил и файла региональных правил); «sveden rules load ФАЙЛ» устанавливает региональные правила."""
+    from checks.regional import RegionalRulesError
+
+    if action is not None:
+        if action != "load" or rules_file is None:
+            raise fail("ожидается «sveden rules load ФАЙЛ» (файл региональных правил TOML)")
+        _load_regional(rules_file)
+        return
+    try:
+        audits = catalogue.audits()
+    except RegionalRulesError as exc:
+        raise fail(str(exc)) from None
     if section:
         if section not in catalogue.section_by_slug():
             raise fail(f"нет подраздела «{section}»; есть: {', '.join(s.slug for s in catalogue.sections())}")
@@ -152,6 +164,24 @@ def rules_cmd(
         else:
             typer.echo(f"  {a.code}  {a.title}")
     typer.echo(f"\nВсего правил: {len(audits)} · версия {catalogue.rules_version()}")
+
+
+def _load_regional(path: Path) -> None:
+    import os
+
+    from checks import regional
+
+    try:
+        target, rules = regional.store(path)
+    except regional.RegionalRulesError as exc:
+        raise fail(f"файл региональных правил не загружен — {exc}") from None
+    except OSError as exc:
+        raise fail(f"не удалось сохранить файл региональных правил: {exc.strerror or exc}") from None
+    typer.echo(f"Региональные правила загружены: {terminal_safe(rules.region.name)}, правил: {len(rules.check)} ({', '.join(c.code for c in rules.check)}).")
+    typer.echo(f"Файл сохранён: {target}")
+    if os.environ.get(regional.ENV, "").strip():
+        typer.echo(f"Внимание: переменная {regional.ENV} указывает другой файл ({os.environ[regional.ENV]}) — действует он.", err=True)
+    typer.echo("Применить к сохранённому месяцу без обхода: sveden recheck --month ГГГГ-ММ")
 
 
 @app.command("rule")

@@ -1,7 +1,9 @@
 """Gathering as the orchestration asks for it: the crawler's settings that come from the audits.
 
 The crawler never imports the checks; what it must gather for them (which itemprops link
-documents to probe) is passed in its settings here. Tests and tools crawl through
+documents to probe, which link texts name documents to probe — the НОКО plan and report,
+regional document rules — and which paths regional rules ask to be reachable) is passed in its
+settings here. Tests and tools crawl through
 ``python -m sveden.gather --targets T.json --out A.jsonl [--set KEY=VALUE …]``: one process
 per crawl, since Twisted's reactor cannot be restarted.
 """
@@ -17,7 +19,11 @@ from checks import catalogue
 
 
 def gather_settings() -> dict[str, Any]:
-    return {"SVEDEN_PROBE_ITEMPROPS": list(catalogue.link_itemprops())}
+    return {
+        "SVEDEN_PROBE_ITEMPROPS": list(catalogue.link_itemprops()),
+        "SVEDEN_PROBE_LINK_TEXTS": list(catalogue.probe_link_texts()),
+        "SVEDEN_PROBE_PATHS": list(catalogue.probe_paths()),
+    }
 
 
 def collect(targets: list[dict[str, Any]], overrides: dict[str, object] | None = None, on_item=None) -> list[dict]:

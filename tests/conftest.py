@@ -15,6 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 # default). Set at import, so every subprocess a test starts inherits it; tests/test_ssrf.py
 # removes it where the protection itself is tested.
 os.environ["SVEDEN_ALLOW_PRIVATE_ADDRESSES"] = "1"
+# No regional rules unless a test names a file: a rules file in the developer's data directory
+# must not change the catalogue the tests judge by (empty = none; subprocesses inherit it).
+os.environ["SVEDEN_REGIONAL_RULES"] = ""
 
 PG_CANDIDATES = [
     os.environ.get("SVEDEN_TEST_POSTGRES_URL", ""),

@@ -80,7 +80,7 @@ def test_version_1_artifacts_rejudged_give_identical_results():
     for row in released_sites():
         new = evaluate(row["artifact"], row["org_type"], checked_at=datetime.fromisoformat(row["result"]["checked_at"]), registry=facts(row))
         assert_same_verdicts(row["result"], new, row["org_id"])
-        assert {a["rule"] for a in new["audits"]} == {"FBK001", "FBK002", "FBK003", "FBK004", "FBK005", "BUS001"}
+        assert {a["rule"] for a in new["audits"]} == {"FBK001", "FBK002", "FBK003", "FBK004", "FBK005", "BUS001", "NOK001", "NOK002", "NOK003", "NOK004"}
 
 
 def test_a_stored_released_month_rechecked_by_the_current_code(tmp_path):

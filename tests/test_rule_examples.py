@@ -37,7 +37,8 @@ def site_with(section: str, html: str, probes: dict[str, int]) -> SiteView:
 def context_for(audit, example: Example) -> Context:
     if example.page == "home":
         site = SiteView({"url": "http://127.0.0.1/", "host": "127.0.0.1", "outcome": {"status": "ok"},
-                         "pages": [page_of("http://127.0.0.1/", example.html, "home", "")], "sections": {}, "probes": {}})
+                         "pages": [page_of("http://127.0.0.1/", example.html, "home", "")], "sections": {},
+                         "probes": {u: {"status": s} for u, s in example.probes.items()}})
     elif isinstance(audit, Rule):
         site = site_with(audit.section, example.html, example.probes)
     else:
@@ -76,7 +77,7 @@ def test_rules_with_a_meaning_of_their_own_have_hand_written_examples():
 def test_every_audit_declares_what_the_catalogue_shows():
     for a in catalogue.audits():
         assert a.title and a.failure_title and a.description and a.legal and a.requires, a.code
-        assert a.group in ("items", "feedback", "busgov"), a.code
+        assert a.group in ("items", "feedback", "busgov", "noko"), a.code
         assert all(ref.tag.count(":") == 1 for ref in a.legal), a.code
 
 
@@ -89,7 +90,7 @@ def test_codes_are_unique_and_stable_in_shape():
         if isinstance(a, Rule):
             assert a.code[:3] == prefixes[a.section], a.code
         else:
-            assert a.code[:3] == {"feedback": "FBK", "busgov": "BUS"}[a.group], a.code
+            assert a.code[:3] == {"feedback": "FBK", "busgov": "BUS", "noko": "NOK"}[a.group], a.code
 
 
 def test_audit_error_becomes_error_result_not_a_crash(monkeypatch):
