@@ -224,7 +224,13 @@ _mount_optional()
 
 
 def main() -> None:
-    app(prog_name="sveden")  # «python -m sveden.cli» is sveden too, in its usage lines
+    from checks.regional import RegionalRulesError
+
+    try:
+        app(prog_name="sveden")  # «python -m sveden.cli» is sveden too, in its usage lines
+    except RegionalRulesError as exc:  # a bad regional rules file (SVEDEN_REGIONAL_RULES) is the user's to fix
+        sys.stderr.write(terminal_safe(f"Ошибка: {exc}") + "\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

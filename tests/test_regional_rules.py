@@ -226,3 +226,17 @@ def test_recheck_applies_a_changed_rules_file(tmp_path, rules_file):
         assert after["RLO002"] == "fail" and version_after != version_before and summary["rules_version"] == version_after
     finally:
         session_factory.kw["bind"].dispose()
+
+
+def test_a_bad_rules_file_named_by_the_environment_is_a_russian_error_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('region = "LO"\n[[check]\n', encoding="utf-8")
+    env = {**os.environ, "SVEDEN_REGIONAL_RULES": str(bad), "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    proc = subprocess.run([sys.executable, "-m", "sveden.cli", "check", "http://127.0.0.1:9/", "--no-store"], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "строка 2" in proc.stderr and "Ошибка:" in proc.stderr
