@@ -21,14 +21,19 @@ from pathlib import Path
 
 import pytest
 from compliant import compliant_site
+from cikit import needed
 from sitekit import serve
 
 from checks.model import OrgType
 from test_reports import FAST, _replace, pdf_available, sveden
 
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
 
 pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture
+def pdf_renders():
+    needed(pdf_available(), "PDF rendering (WeasyPrint, a dependency of sveden)")
 
 REPO = Path(__file__).resolve().parents[1]
 SEP, OCT = "2026-09", "2026-10"
@@ -208,7 +213,7 @@ def expected_department(env: dict[str, str], muni: str) -> dict:
     }
 
 
-@pytest.mark.skipif(pdf_available() is not None, reason="WeasyPrint is not available here")
+@pytest.mark.usefixtures("pdf_renders")
 def test_departments_and_schools_get_their_reports(world, tmp_path):
     import openpyxl
     import pdfplumber
@@ -283,7 +288,7 @@ def _deliver_in_process(env: dict[str, str], **kw):
         os.environ.update(old)
 
 
-@pytest.mark.skipif(pdf_available() is not None, reason="WeasyPrint is not available here")
+@pytest.mark.usefixtures("pdf_renders")
 def test_temporary_failure_is_retried_and_permanent_is_not(world, tmp_path):
     env = fresh_db(world, tmp_path)
     with SMTPServer(Handler(temp_failures=2, refuse=("uo-city2@example.ru",))) as smtp:
@@ -302,7 +307,7 @@ def test_temporary_failure_is_retried_and_permanent_is_not(world, tmp_path):
         assert res.returncode == 0, res.stdout + res.stderr
 
 
-@pytest.mark.skipif(pdf_available() is not None, reason="WeasyPrint is not available here")
+@pytest.mark.usefixtures("pdf_renders")
 def test_killed_delivery_neither_duplicates_nor_forgets(world, tmp_path):
     env = fresh_db(world, tmp_path)
     with SMTPServer(Handler(stall=60)) as smtp:

@@ -9,14 +9,19 @@ import time
 from pathlib import Path
 
 import pytest
+from cikit import REAL_SITES, real_sites
 from crawlkit import crawl, item
 from sitekit import Route, page
 
 from checks import catalogue
 from checks.evaluate import evaluate
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "real-sites" / "spbgasu-2019"
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real pages not present at {REAL} (shared/ is beside the repository in CI)")
+REAL = REAL_SITES
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _real_pages_present():
+    real_sites()
 
 
 @pytest.fixture(scope="module")

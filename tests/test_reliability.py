@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cikit import REAL_SITES, real_sites
 from crawlkit import crawl, item
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,7 @@ from crawler.extract import extract_page
 from sveden.judging import judge_site
 
 REPO = Path(__file__).resolve().parents[1]
-REAL = REPO.parent / "shared" / "real-sites" / "spbgasu-2019"
+REAL = REAL_SITES
 CONTROL = "\x00\x01\x08\x0b\x0c\x0e\x1b\x1f\x7f\ud800\ufffe"
 
 
@@ -68,10 +69,10 @@ def _real_pages() -> list[Path]:
     return sorted(REAL.glob("*.html"))[:6] if REAL.is_dir() else []
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason=f"real pages not present at {REAL} (shared/ is beside the repository in CI)")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 def test_mutated_real_pages_are_gathered_and_judged_without_an_exception(data):
+    real_sites()
     source = data.draw(st.sampled_from(_real_pages()))
     body = bytearray(source.read_bytes())
     for _ in range(data.draw(st.integers(1, 20))):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from cikit import needed
 from test_reports import pdf_available, require_chromium, run_chromium
 
 from testbed.farm import generate
@@ -52,11 +53,8 @@ pytestmark = [pytest.mark.slow]
 
 def need(tool: str | None, what: str) -> str:
     """The tool's path; a skip off CI when it is missing, a failure in CI (.ci/run installs it)."""
-    if tool:
-        return tool
-    if not os.environ.get("CI"):
-        pytest.skip(f"{what} is not installed here; CI installs it and runs this test")
-    pytest.fail(f"CI must have {what}: .ci/run installs it")
+    needed(None if tool else "not installed here", what)
+    return tool
 
 
 def kinds(site) -> set[str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from compliant import compliant_site
 from lxml import html as lxml_html
+from cikit import needed
 from sitekit import Route, serve
 from sqlalchemy import select
 
@@ -538,11 +539,7 @@ def pdf_info(path: Path) -> tuple[int, list[str]]:
 
 
 def test_pdf_of_department_and_school_reports(world):
-    problem = pdf_available()
-    if problem:
-        if not os.environ.get("CI"):
-            pytest.skip(f"PDF is not available on this machine: {problem}")
-        pytest.fail(f"CI must render PDF (weasyprint is a dependency of sveden): {problem}")
+    needed(pdf_available(), "PDF rendering (WeasyPrint, a dependency of sveden)")
     out = world["out"]
     pages, titles = pdf_info(out / "departments" / "gorod.pdf")
     assert pages >= 1
@@ -673,10 +670,7 @@ def chromium() -> str | None:
 
 def require_chromium() -> str:
     binary = chromium()
-    if binary is None:
-        if not os.environ.get("CI"):
-            pytest.skip("headless Chromium is not installed here (apt-get install chromium); CI installs it and runs this test")
-        pytest.fail("CI must have headless Chromium (Debian package «chromium»): .ci/run installs it")
+    needed(None if binary else "not installed here", "headless Chromium (Debian package «chromium», installed by .ci/run)")
     return binary
 
 
