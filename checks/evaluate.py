@@ -130,8 +130,8 @@ def evaluate(
     otype, how = resolve_org_type(site.artifact, org_type)
     ctx = Context(site=site, org_type=otype, registry=registry)
     items = run_audits(catalogue.rules(), ctx)
-    site_audits = catalogue.audits_of("feedback") + catalogue.audits_of("busgov")[:1] + catalogue.audits_of("noko") + catalogue.audits_of("regional")
-    audits = run_audits(site_audits, ctx)
+    # Every audit other than the item rules that reads the site (the card audits run with bus.gov.ru's artifact).
+    audits = run_audits(tuple(a for a in catalogue.audits() if a.group != "items" and "site" in a.requires), ctx)
     outcome = site.outcome
     reachable = outcome.get("status", "ok") in CHECKED_OUTCOMES
     fb = _feedback(ctx, audits, registry) if reachable else None
@@ -160,7 +160,7 @@ def _feedback(ctx: Context, audits: list[AuditResult], registry: RegistryFacts |
     from checks.audits.feedback import ChannelAudit, site_scan
 
     by_code = {a.rule: a for a in audits}
-    channels = {a.channel: by_code[a.code].status is Status.passed for a in catalogue.audits_of("feedback") if isinstance(a, ChannelAudit)}
+    channels = {a.channel: by_code[a.code].status is Status.passed for a in catalogue.other_audits() if isinstance(a, ChannelAudit)}
     fb = feedback.feedback_json(ctx.computed(site_scan), {c: channels.get(c, False) for c in feedback.CHANNELS})
     if registry is not None:
         link = by_code.get("BUS001")
@@ -183,7 +183,7 @@ def judge_busgov(item: dict[str, Any], registry: RegistryFacts | None) -> dict[s
     crawl's message followed by the failed comparisons.
     """
     ctx = Context(registry=registry, busgov=item)
-    results = run_audits(tuple(a for a in catalogue.audits_of("busgov") if "site" not in a.requires), ctx)
+    results = run_audits(tuple(a for a in catalogue.other_audits() if "busgov" in a.requires), ctx)
     art = ctx.busgov or {}
     card = dict(art["card"]) if art.get("card") else None
     if card is not None:

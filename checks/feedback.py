@@ -82,11 +82,7 @@ class _Site:
             h for h in (art.get("host"), urlsplit(art.get("url", "")).hostname, urlsplit(home.get("final_url", "")).hostname) if h
         }
         self.pages = [p for p in site.pages_with_role(*SCANNED_ROLES) if _ok(p)]
-        self.by_url: dict[str, dict[str, Any]] = {}
-        for p in site.pages:
-            for u in (p.get("url"), p.get("final_url")):
-                if u:
-                    self.by_url.setdefault(url_key(u), p)
+        self.by_url = site.page_by_key
         self.probes = site.probes
 
     def own(self, url: str) -> bool:

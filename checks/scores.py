@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from checks import catalogue
@@ -51,12 +52,14 @@ def p1_2(channels_found: int) -> int:
     return min(P1_2_MAX, POINTS_PER_CHANNEL * max(0, channels_found))
 
 
+@cache
+def _optional_codes() -> frozenset[str]:
+    return frozenset(r.code for r in catalogue.rules() if r.optional)
+
+
 def _counted(item: ItemResult) -> bool:
     """An applicable required item: the denominator of the site part of 1.1."""
-    if Status(item.status) is Status.not_applicable:
-        return False
-    rule = catalogue.by_code().get(item.rule)
-    return not (rule is not None and rule.optional)
+    return Status(item.status) is not Status.not_applicable and item.rule not in _optional_codes()
 
 
 REGIONAL_NOTE = "Региональная оценка: доля выполненных региональных правил, которые файл правил региона велит учитывать (counts_in_score); в показатели НОКО не входит."

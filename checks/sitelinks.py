@@ -49,10 +49,8 @@ def own_site(site: SiteView, url: str) -> bool:
 
 def target_status(site: SiteView, url: str) -> tuple[str, str]:
     """``ok``, ``broken`` or ``unknown`` for a link's target, with the detail a message quotes."""
-    probe = site.probes.get(url)
-    if probe is None:
-        key = url_key(url)
-        probe = next((p for u, p in site.probes.items() if url_key(u) == key), None)
+    key = url_key(url)
+    probe = site.probes.get(url) or site.probe_by_key.get(key)
     if probe is not None:
         status = probe.get("status")
         if status and 200 <= status < 300:
@@ -60,14 +58,13 @@ def target_status(site: SiteView, url: str) -> tuple[str, str]:
         if status:
             return "broken", f"отвечает ошибкой {status}"
         return "broken", "не открывается"
-    key = url_key(url)
-    for page in site.pages:
-        if url_key(page.get("url", "")) == key or url_key(page_url(page)) == key:
-            status = page.get("status")
-            if status and 200 <= status < 300 and page.get("error_kind") in (None, ""):
-                return "ok", f"страница отвечает {status}"
-            if status or page.get("error_kind") not in (None, "", "budget"):
-                return "broken", f"страница отвечает ошибкой {status}" if status else "страница не открывается"
+    page = site.page_by_key.get(key)
+    if page is not None:
+        status = page.get("status")
+        if status and 200 <= status < 300 and page.get("error_kind") in (None, ""):
+            return "ok", f"страница отвечает {status}"
+        if status or page.get("error_kind") not in (None, "", "budget"):
+            return "broken", f"страница отвечает ошибкой {status}" if status else "страница не открывается"
     return "unknown", "не проверялась"
 
 

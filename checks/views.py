@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from artifacts.schema import upgrade_site
+from artifacts.urls import url_key
 
 
 def legacy_key(token: str) -> str:
@@ -86,3 +88,21 @@ class SiteView:
 
     def pages_with_role(self, *roles: str) -> list[dict[str, Any]]:
         return [p for p in self.pages if p.get("role") in roles]
+
+    @cached_property
+    def page_by_key(self) -> dict[str, dict[str, Any]]:
+        """Fetched pages by ``url_key`` of their address and final address (the first page wins)."""
+        index: dict[str, dict[str, Any]] = {}
+        for page in self.pages:
+            for url in (page.get("url"), page.get("final_url")):
+                if url:
+                    index.setdefault(url_key(url), page)
+        return index
+
+    @cached_property
+    def probe_by_key(self) -> dict[str, dict[str, Any]]:
+        """Document probes by ``url_key`` (the first probe wins)."""
+        index: dict[str, dict[str, Any]] = {}
+        for url, probe in self.probes.items():
+            index.setdefault(url_key(url), probe)
+        return index

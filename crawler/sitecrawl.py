@@ -95,16 +95,12 @@ class SiteCrawl:
     async def _download(self, request: Request, deadline: float | None = None) -> Response:
         """A download through the engine, cut off at the site's (or the caller's) deadline."""
         until = min(self.deadline, deadline or float("inf"))
-        if time.monotonic() >= until:
-            raise TimeBudgetExceeded(request.url)
         async with self.sem:
             left = until - time.monotonic()
             if left <= 0:
                 raise TimeBudgetExceeded(request.url)
-            if left == float("inf"):
-                return await self.engine.download_async(request)
-            try:
-                return await asyncio.wait_for(self.engine.download_async(request), left)
+            try:  # no budget: no timeout beyond the downloader's own
+                return await asyncio.wait_for(self.engine.download_async(request), None if left == float("inf") else left)
             except TimeoutError:
                 raise TimeBudgetExceeded(request.url) from None
 
