@@ -169,6 +169,9 @@ class Check(Base):
     items: Mapped[list[ItemResult]] = relationship(
         back_populates="check", order_by="ItemResult.position", cascade="all, delete-orphan", passive_deletes=True
     )
+    audit_rows: Mapped[list[AuditResultRow]] = relationship(
+        back_populates="check", order_by="AuditResultRow.position", cascade="all, delete-orphan", passive_deletes=True
+    )
     artifact: Mapped[Artifact | None] = relationship(back_populates="check", cascade="all, delete-orphan", passive_deletes=True)
 
 
@@ -190,6 +193,26 @@ class ItemResult(Base):
     extra: Mapped[dict[str, Any] | None]  # keys an item may gain later
 
     check: Mapped[Check] = relationship(back_populates="items")
+
+
+class AuditResultRow(Base):
+    """One result of an audit that is not an item rule (the check JSON's ``audits``): feedback
+    channels, НОКО on the site, regional rules and every later group. Rows, not JSON, so that
+    reports count and list them with the item results (``«Нарушения»``, the most failed)."""
+
+    __tablename__ = "audit_results"
+    __table_args__ = (Index(None, "rule", "status"), Index(None, "status"))
+
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # order in the check JSON
+    rule: Mapped[str]  # the audit's code
+    group: Mapped[str]  # ``checks.model.Audit.group``
+    status: Mapped[str]
+    evidence_url: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict[str, Any] | None]  # the rest of the result (``evidence``, later keys)
+
+    check: Mapped[Check] = relationship(back_populates="audit_rows")
 
 
 class Artifact(Base):

@@ -23,6 +23,7 @@ from storage.models import (
     RUN_KINDS,
     RUN_STATUSES,
     Artifact,
+    AuditResultRow,
     BusGovResult,
     Check,
     ItemResult,
@@ -36,6 +37,8 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Keys of the check JSON that have columns of their own (``checked_at`` and ``items`` aside).
 _CHECK_COLUMNS = ("url", "org_type", "outcome", "reachable", "error", "counts", "feedback", "scores", "sections", "rules_version")
 _ITEM_KEYS = ("section", "parent", "itemprop", "rule", "status", "evidence_url", "message")
+# Keys of an audit result (the check JSON's ``audits``) with columns of their own.
+_AUDIT_KEYS = ("rule", "group", "status", "evidence_url", "message")
 
 
 def canonical_filters(filters: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -198,7 +201,7 @@ def save_check(
             delete_check(session, old)
 
     checked_at, exact = _parse_checked_at(check_json.get("checked_at"))
-    values = {k: v for k, v in check_json.items() if k not in _CHECK_COLUMNS and k not in ("checked_at", "items")}
+    values = {k: v for k, v in check_json.items() if k not in _CHECK_COLUMNS and k not in ("checked_at", "items", "audits")}
     if isinstance(check_json.get("checked_at"), str) and not exact:
         values["checked_at"] = check_json["checked_at"]  # kept verbatim: it does not round-trip
     scores = check_json.get("scores")
@@ -232,6 +235,13 @@ def save_check(
         rows.append({"check_id": check.id, "position": position, **row, "extra": extra})
     if rows:
         session.execute(insert(ItemResult), rows)
+    audit_rows = [
+        {"check_id": check.id, "position": position, **{k: str(a.get(k) or "") for k in _AUDIT_KEYS},
+         "extra": {k: v for k, v in a.items() if k not in _AUDIT_KEYS} or None}
+        for position, a in enumerate(check_json.get("audits") or [])
+    ]
+    if audit_rows:
+        session.execute(insert(AuditResultRow), audit_rows)
     if artifact is not None:
         raw = json.dumps(artifact, ensure_ascii=False, separators=(",", ":")).encode()
         session.add(Artifact(check_id=check.id, data=zlib.compress(raw, 6), size=len(raw)))
@@ -242,6 +252,7 @@ def save_check(
 def delete_check(session: Session, check_id: int) -> None:
     """Remove a check with its items and artifact (explicitly: no reliance on ON DELETE CASCADE)."""
     session.execute(delete(ItemResult).where(ItemResult.check_id == check_id))
+    session.execute(delete(AuditResultRow).where(AuditResultRow.check_id == check_id))
     session.execute(delete(Artifact).where(Artifact.check_id == check_id))
     check = session.get(Check, check_id)
     if check is not None:
@@ -267,7 +278,8 @@ def load_check_json(session: Session, check_id: int) -> dict[str, Any]:
     """The check JSON exactly as it was saved, items included."""
     check = session.get_one(Check, check_id)
     rows = session.scalars(select(ItemResult).where(ItemResult.check_id == check_id).order_by(ItemResult.position))
-    return _check_json(check, list(rows))
+    audit_rows = session.scalars(select(AuditResultRow).where(AuditResultRow.check_id == check_id).order_by(AuditResultRow.position))
+    return _check_json(check, list(rows), list(audit_rows))
 
 
 def load_check_jsons(session: Session, check_ids: Iterable[int], chunk: int = 500) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -280,11 +292,15 @@ def load_check_jsons(session: Session, check_ids: Iterable[int], chunk: int = 50
         q = select(ItemResult).where(ItemResult.check_id.in_(part)).order_by(ItemResult.check_id, ItemResult.position)
         for row in session.scalars(q):
             items[row.check_id].append(row)
+        audits: dict[int, list[AuditResultRow]] = {i: [] for i in part}
+        q2 = select(AuditResultRow).where(AuditResultRow.check_id.in_(part)).order_by(AuditResultRow.check_id, AuditResultRow.position)
+        for arow in session.scalars(q2):
+            audits[arow.check_id].append(arow)
         for check_id in part:
-            yield check_id, _check_json(checks[check_id], items[check_id])
+            yield check_id, _check_json(checks[check_id], items[check_id], audits[check_id])
 
 
-def _check_json(check: Check, rows: list[ItemResult]) -> dict[str, Any]:
+def _check_json(check: Check, rows: list[ItemResult], audit_rows: list[AuditResultRow]) -> dict[str, Any]:
     extra = check.extra or {}
     values: dict[str, Any] = extra.get("values", {})
     keys: list[str] = extra.get("keys") or [*_CHECK_COLUMNS, "checked_at", "items"]
@@ -302,6 +318,8 @@ def _check_json(check: Check, rows: list[ItemResult]) -> dict[str, Any]:
             out[key] = _format_checked_at(check.checked_at)
         elif key == "items":
             out[key] = items
+        elif key == "audits":
+            out[key] = [{**{k: getattr(r, k) for k in _AUDIT_KEYS}, **(r.extra or {})} for r in audit_rows]
         elif key in _CHECK_COLUMNS:
             out[key] = getattr(check, key)
     return out

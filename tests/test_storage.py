@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from checks import catalogue
 from checks.evaluate import evaluate
 from storage import db, migrate, repository
-from storage.models import Artifact, BusGovResult, Check, ItemResult, Organization, Run
+from storage.models import Artifact, AuditResultRow, BusGovResult, Check, ItemResult, Organization, Run
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = {"organizations", "runs", "checks", "item_results", "artifacts", "busgov_results", "alembic_version"}
@@ -343,3 +344,34 @@ def test_batch_load_equals_single_loads(sqlite_url: str) -> None:
             assert [batch[i]["extra_key"] for i in ids] == [0, 1, 2]
     finally:
         session_factory.kw["bind"].dispose()
+
+
+def test_audit_results_move_out_of_the_check_json_and_back(db_url: str) -> None:
+    """Migration 0006 turns the ``audits`` stored in ``checks.extra`` into rows, and back on downgrade."""
+    from alembic import command
+
+    cfg = db.alembic_config(db_url)
+    command.upgrade(cfg, "0005")
+    audits = [
+        {"rule": "FBK001", "group": "feedback", "status": "pass", "evidence_url": "http://a/", "message": "", "evidence": [{"url": "http://a/"}]},
+        {"rule": "NOK001", "group": "noko", "status": "fail", "evidence_url": "", "message": "нет страницы"},
+    ]
+    engine = db.create_db_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organizations (id, name, short_name, org_type, municipality, site_url, extra, active, created_at, updated_at) "
+                          "VALUES ('o1', 'Школа', '', 'school', 'Тула', 'http://o1.ru', '{}', true, '2026-01-01', '2026-01-01')"))
+        conn.execute(text("INSERT INTO runs (id, kind, month, status, started_at, rules_version, settings, filters, totals) "
+                          "VALUES (1, 'monthly', '2026-10', 'finished', '2026-10-01', 'v', '{}', '{}', '{}')"))
+        extra = json.dumps({"keys": ["url", "items", "audits"], "values": {"audits": audits}}, ensure_ascii=False)
+        conn.execute(text("INSERT INTO checks (id, run_id, org_id, url, org_type, outcome, reachable, error, checked_at, counts, sections, rules_version, extra) "
+                          "VALUES (1, 1, 'o1', 'http://o1.ru', 'school', 'ok', true, '', '2026-10-01', '{}', '[]', 'v', :extra)"), {"extra": extra})
+    command.upgrade(cfg, "head")
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(AuditResultRow)) == 2
+        assert "audits" not in (s.get_one(Check, 1).extra["values"])
+        assert repository.load_check_json(s, 1)["audits"] == audits
+    command.downgrade(cfg, "0005")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT extra FROM checks WHERE id = 1")).scalar_one()
+    assert (json.loads(stored) if isinstance(stored, str) else stored)["values"]["audits"] == audits
+    engine.dispose()
