@@ -18,6 +18,7 @@ T = TypeVar("T")
 
 # Why an audit could not be judged, by the artifact it lacks.
 MISSING = {
+    "site": "сайт не проверялся",
     "registry": "организации нет в реестре — сравнивать не с чем",
     "busgov": "сведения bus.gov.ru не запрашивались",
 }
@@ -47,7 +48,7 @@ class Context:
         """Why the artifact ``name`` cannot be judged, or "" when it can."""
         if name == "site":
             if self.site is None:
-                return "сайт не проверялся"
+                return MISSING["site"]
             outcome = self.site.outcome
             status = outcome.get("status", "ok")
             if status not in CHECKED_OUTCOMES:

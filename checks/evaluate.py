@@ -130,8 +130,9 @@ def evaluate(
     otype, how = resolve_org_type(site.artifact, org_type)
     ctx = Context(site=site, org_type=otype, registry=registry)
     items = run_audits(catalogue.rules(), ctx)
-    # Every audit other than the item rules that reads the site (the card audits run with bus.gov.ru's artifact).
-    audits = run_audits(tuple(a for a in catalogue.audits() if a.group != "items" and "site" in a.requires), ctx)
+    # Every audit other than the item rules that reads the site (the card audits, and the cross-checks
+    # of the site with the card, run with bus.gov.ru's artifact: ``judge_busgov``).
+    audits = run_audits(tuple(a for a in catalogue.audits() if a.group != "items" and "site" in a.requires and "busgov" not in a.requires), ctx)
     outcome = site.outcome
     reachable = outcome.get("status", "ok") in CHECKED_OUTCOMES
     fb = _feedback(ctx, audits, registry) if reachable else None
@@ -175,14 +176,18 @@ def _feedback(ctx: Context, audits: list[AuditResult], registry: RegistryFacts |
 _CARD_FLAGS = {"BUS002": "site_url_differs", "BUS003": "inn_differs"}
 
 
-def judge_busgov(item: dict[str, Any], registry: RegistryFacts | None) -> dict[str, Any]:
+def judge_busgov(item: dict[str, Any], registry: RegistryFacts | None, site: dict[str, Any] | None = None) -> dict[str, Any]:
     """The bus.gov.ru audits on one organization's card: ``{"audits", "card", "message"}``.
+
+    ``site`` is the organization's site artifact of the same run, when it was crawled: the
+    cross-checks (CRD) compare it with the card; without it they are ``not_applicable``.
 
     ``card`` is the artifact's card with ``site_url_differs``/``inn_differs`` (True on a failed
     comparison, False on a passed one, None when nothing was compared); ``message`` is the
     crawl's message followed by the failed comparisons.
     """
-    ctx = Context(registry=registry, busgov=item)
+    otype = OrgType((registry or {}).get("org_type") or "school") if (registry or {}).get("org_type") in set(OrgType) else OrgType.school
+    ctx = Context(site=SiteView(site) if site is not None else None, org_type=otype, registry=registry, busgov=item)
     results = run_audits(tuple(a for a in catalogue.other_audits() if "busgov" in a.requires), ctx)
     art = ctx.busgov or {}
     card = dict(art["card"]) if art.get("card") else None

@@ -381,6 +381,10 @@ def load_busgov_artifact(result: BusGovResult) -> dict[str, Any]:
     }
 
 
+def busgov_result(session: Session, run_id: int, org_id: str) -> BusGovResult | None:
+    return session.scalar(select(BusGovResult).where(BusGovResult.run_id == run_id, BusGovResult.org_id == org_id))
+
+
 def busgov_results(session: Session, run_id: int) -> dict[str, BusGovResult]:
     """The run's bus.gov.ru results by organization id."""
     return {r.org_id: r for r in session.scalars(select(BusGovResult).where(BusGovResult.run_id == run_id))}

@@ -58,15 +58,31 @@ def store_site(
     org_type: str | None = None,
     checked_at: datetime | None = None,
 ) -> tuple[Check, dict[str, Any]]:
-    """Judge a site artifact and store the check with the artifact (flushes, never commits)."""
+    """Judge a site artifact and store the check with the artifact (flushes, never commits).
+
+    When the organization's bus.gov.ru artifact of the run is already stored, its audits are
+    judged again with the site: the cross-checks need both, whichever arrived first.
+    """
     result = judge_site(artifact, registry, org_type=org_type, checked_at=checked_at)
-    return repository.save_check(session, run_id, org_id, result, artifact), result
+    check = repository.save_check(session, run_id, org_id, result, artifact)
+    if org_id is not None:
+        stored = repository.busgov_result(session, run_id, org_id)
+        if stored is not None:
+            _store_busgov(session, run_id, repository.load_busgov_artifact(stored), registry, artifact)
+    return check, result
 
 
 def store_busgov(session: Session, run_id: int, item: dict[str, Any], registry: RegistryFacts | None) -> BusGovResult:
-    """Judge an organization's bus.gov.ru artifact and store it (in the current format) with its verdicts."""
+    """Judge an organization's bus.gov.ru artifact and store it (in the current format) with its
+    verdicts; the organization's site artifact of the run, when stored, joins the cross-checks."""
+    check = repository.find_check(session, run_id, str(item["org_id"])) if item.get("org_id") is not None else None
+    site = repository.load_artifact(session, check.id) if check is not None else None
+    return _store_busgov(session, run_id, item, registry, site)
+
+
+def _store_busgov(session: Session, run_id: int, item: dict[str, Any], registry: RegistryFacts | None, site: dict[str, Any] | None) -> BusGovResult:
     item = upgrade_busgov(item)
-    verdict = judge_busgov(item, registry)
+    verdict = judge_busgov(item, registry, site)
     fetched = item.get("fetched_at")
     return repository.save_busgov(
         session, run_id, item["org_id"], item["status"],
