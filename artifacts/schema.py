@@ -70,6 +70,8 @@ class Page(TypedDict):
     # Only on pages that were parsed: scripts (src), inline_scripts (widget code only), widget_calls
     # ({"url", "id"} of ``Widget(…)`` starters), iframes, headings, phones, emails, markers
     # (ids/classes of known widgets), title, encoding, size.
+    # Optional (issue 16): ``generator`` (the generator meta tags' contents) and ``assets`` (addresses of
+    # stylesheets, icons and images): what ``checks.platform`` fingerprints the platform from.
 
 
 class SectionMeta(TypedDict):

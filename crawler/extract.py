@@ -241,6 +241,23 @@ def _iframe_src(frame: lxml.html.HtmlElement) -> str:
     return src
 
 
+ASSETS_LIMIT = 40
+
+
+def _platform_signs(doc: lxml.html.HtmlElement, base: str) -> dict[str, list[str]]:
+    """What a site is built with shows in its pages: the generator meta tag and the addresses of
+    stylesheets, icons and images (template paths); ``checks.platform`` names the platform."""
+    generator = [norm_space(m.get("content", ""))[:200] for m in doc.xpath("//meta[translate(@name, 'GENRATO', 'genrato')='generator']")]
+    assets: list[str] = []
+    for raw in doc.xpath("//link[@href][not(contains(@rel, 'canonical') or contains(@rel, 'alternate'))]/@href | //img/@src"):
+        url = _abs(base, raw)
+        if url.startswith(("http://", "https://")) and url not in assets:
+            assets.append(url[:300])
+            if len(assets) >= ASSETS_LIMIT:
+                break
+    return {"generator": [g for g in generator if g][:5], "assets": assets}
+
+
 def _body_text(doc: lxml.html.HtmlElement) -> str:
     body = doc.find("body")
     root = body if body is not None else doc
@@ -295,6 +312,7 @@ def extract_page(url: str, final_url: str, body: bytes, content_type: str | None
         headings=headings,
         phones=phones,
         emails=emails,
+        **_platform_signs(doc, base),
         markers=ids_classes,
     )
     return page

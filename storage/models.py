@@ -8,13 +8,14 @@ Alembic migrations in ``storage/migrations`` (``alembic check`` keeps the two in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -299,3 +300,35 @@ class Delivery(Base):
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+REVIEW_DECISIONS = ("confirmed", "disputed", "not_applicable", "fix_planned")
+
+
+class ReviewDecision(Base):
+    """A reviewer's decision on a finding (organization × audit code): ``sveden review``, the XLSX round trip.
+
+    Append-only: a decision is never changed or deleted; a later one on the same pair supersedes it,
+    so the rows are the audit trail. ``basis_*`` is the evidence the decision was made on (the month's
+    finding and a fingerprint of its page): it applies to later months while that evidence is unchanged.
+    """
+
+    __tablename__ = "review_decisions"
+    __table_args__ = (Index(None, "org_id", "rule"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    rule: Mapped[str]  # the audit code
+    decision: Mapped[str]  # REVIEW_DECISIONS
+    reason: Mapped[str] = mapped_column(Text, default="")  # the reviewer's comment, the reason «не применяется»
+    evidence_url: Mapped[str] = mapped_column(Text, default="")  # where the information is («оспорено»)
+    due_date: Mapped[date | None] = mapped_column(Date)  # «принято к исправлению до»
+    author: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(Text, default="")  # «командная строка», «файл X.xlsx, строка N»
+    month: Mapped[str]  # the month whose finding it was made on
+    check_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: a recheck replaces checks, the trail stays
+    basis_status: Mapped[str] = mapped_column(default="")
+    basis_message: Mapped[str] = mapped_column(Text, default="")
+    basis_url: Mapped[str] = mapped_column(Text, default="")
+    basis_hash: Mapped[str | None]  # fingerprint of the finding's page (``artifacts.evidence``); None: none was read

@@ -616,6 +616,7 @@ def build_site(spec: SiteSpec) -> SiteContent:
     _complete_from_catalogue(b, sections)
     content = SiteContent(spec=spec, sections=sections, docs=b.docs, defects=b.defects, features=feat, facts=facts, channels=channels, site_nodes=[], paths={})
     _apply_site_defects(b, content, quality * spec.farm.options.get("defect_rate", 1.0))
+    _apply_edits(b, content, spec.farm.options.get("edits", {}).get(spec.index, ()))
     _finish(b, content)
     return content
 
@@ -822,6 +823,33 @@ def _apply_site_defects(b: _Builder, content: SiteContent, factor: float) -> Non
         else:
             _spoil(rng, b, [f.cell for f in fields], kind, rule)
         b.defects.append({"kind": kind, "section": rule.section, "parent": "", "itemprop": rule.itemprop})
+
+
+def _apply_edits(b: _Builder, content: SiteContent, codes: tuple[str, ...] | list[str]) -> None:
+    """The site's edits of this month (``Farm.set_edits``): each named rule's item is published
+    without its markup, as a site editor loses it when a page is rewritten. Items the site does not
+    publish (or in a subsection that is not there) are left alone."""
+    by_code = catalogue.by_code()
+    for code in codes:
+        rule = by_code[code]
+        sec = content.sections[rule.section]
+        if sec.state != "ok" or not isinstance(rule, Rule):
+            continue
+        if rule.parent:
+            group = _find_group(sec, rule.parent)
+            cells = [c for row in group.rows for c in row if c.key == rule.itemprop] if group else []
+        elif rule.itemprop in parent_props(rule.section):
+            group = _find_group(sec, rule.itemprop)
+            if group is not None:
+                group.written = None
+                b.defects.append({"kind": "no_parent_markup", "section": rule.section, "parent": "", "itemprop": rule.itemprop, "note": "edit"})
+            continue
+        else:
+            cells = [f.cell for f in _find_fields(sec, rule.itemprop)]
+        if cells:
+            for c in cells:
+                c.prop = None
+            b.defects.append({"kind": "missing", "section": rule.section, "parent": rule.parent, "itemprop": rule.itemprop, "note": "edit"})
 
 
 def _spoil(rng: random.Random, b: _Builder, cells: list[Cell], kind: str, rule: Rule) -> None:

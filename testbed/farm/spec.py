@@ -154,6 +154,13 @@ class Farm:
     def content(self, index: int):
         return self._content(index)
 
+    def set_edits(self, edits: Mapping[int, Sequence[str]]) -> None:
+        """What the sites look like this month: site index → rule codes whose items lost their markup
+        (the rest of each site as generated). Pages served from now on follow; sites change between
+        monthly runs deterministically, so fixes, breaks and regressions can be tested."""
+        self.options["edits"] = {int(i): tuple(codes) for i, codes in edits.items()}
+        self._content.cache_clear()
+
     def __len__(self) -> int:
         return len(self.sites)
 
