@@ -14,7 +14,7 @@ from typing import Any
 
 from artifacts.failures import plain_message
 from artifacts.schema import CHECKED_OUTCOMES, OUTCOMES, RegistryFacts
-from checks import catalogue, feedback, scores
+from checks import catalogue, feedback, platform, scores
 from checks.context import Context
 from checks.model import ORG_TYPE_TITLES, Audit, AuditResult, ItemResult, OrgType, Status
 from checks.orgtype import infer_org_type
@@ -152,6 +152,8 @@ def evaluate(
         "rules_version": catalogue.rules_version(),
         "counts": dict(sorted(Counter(str(i.status) for i in items).items())),
         "audits": [a.as_json() for a in audits],
+        # The platform the site is built on (``checks.platform``), None when nothing names one.
+        "platform": platform.fingerprint(site.artifact),
     }
     return result
 
