@@ -15,7 +15,9 @@ import lxml.etree
 import lxml.html
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
+from artifacts.personal import redact
 from artifacts.schema import WIDGET_CALL
+from crawler.pagetext import personal_findings
 
 TEXT_LIMIT = 300  # characters of an element's text kept as evidence
 HREFS_PER_NODE = 20
@@ -315,4 +317,19 @@ def extract_page(url: str, final_url: str, body: bytes, content_type: str | None
         **_platform_signs(doc, base),
         markers=ids_classes,
     )
+    page["personal"] = personal_findings(doc)
+    return _redacted(page)
+
+
+def _redacted(page: dict[str, Any]) -> dict[str, Any]:
+    """The page with every personal value masked in the texts it keeps (``artifacts.personal``)."""
+    for node in page["microdata"]:
+        node["t"] = redact(node["t"])
+    for link in page["links"]:
+        link["text"] = redact(link["text"])
+    for form in page["forms"]:
+        form["text"], form["labels"] = redact(form["text"]), [redact(t) for t in form["labels"]]
+    page["title"] = redact(page["title"])
+    page["headings"] = [redact(h) for h in page["headings"]]
+    page["phones"] = [p for p in page["phones"] if redact(p) == p]
     return page

@@ -18,6 +18,8 @@ os.environ["SVEDEN_ALLOW_PRIVATE_ADDRESSES"] = "1"
 # No regional rules unless a test names a file: a rules file in the developer's data directory
 # must not change the catalogue the tests judge by (empty = none; subprocesses inherit it).
 os.environ["SVEDEN_REGIONAL_RULES"] = ""
+# The salt of personal data hashes (artifacts.personal): never the developer's installation secret.
+os.environ["SVEDEN_PERSONAL_SALT"] = "sveden-tests"
 
 PG_CANDIDATES = [
     os.environ.get("SVEDEN_TEST_POSTGRES_URL", ""),

@@ -152,3 +152,22 @@ def test_findings_never_carry_the_value():
     for f in P.scan(html_text, {}):
         for secret in D.SECRETS:
             assert secret not in str(f), (secret, f)
+
+
+def test_page_scan_with_element_paths_and_kept_texts_masked():
+    from crawler.extract import extract_page
+
+    html = f"<html><body>{D.ENROLMENT}{D.STAFF}{D.NEGATIVES}<a href='/s.pdf'>Кузнецова М.И., СНИЛС {D.SNILS_2}</a></body></html>"
+    page = extract_page("http://127.0.0.1/", "http://127.0.0.1/", html.encode(), "text/html; charset=utf-8")
+    got = {(f["kind"], f.get("path")) for f in page["personal"]}
+    assert ("birth_date", "table[1]/tr[2]") in got and ("birth_date", "table[1]/tr[3]") in got
+    assert {"snils", "inn", "passport", "address", "health"} <= {k for k, _ in got}
+    assert len([f for f in page["personal"] if f["kind"] == "snils"]) == 2
+    # the negatives on the same page (director, school's ИНН, phone, accessibility passport, school address)
+    assert all("В******" not in f["masked"] for f in page["personal"])
+    import json
+
+    kept = json.dumps(page, ensure_ascii=False)
+    for secret in D.SECRETS:
+        assert secret not in kept, secret
+    assert any(link["text"] == "Кузнецова М.И., СНИЛС ***-***-*** **" for link in page["links"])

@@ -80,7 +80,10 @@ def test_version_1_artifacts_rejudged_give_identical_results():
     for row in released_sites():
         new = evaluate(row["artifact"], row["org_type"], checked_at=datetime.fromisoformat(row["result"]["checked_at"]), registry=facts(row))
         assert_same_verdicts(row["result"], new, row["org_id"])
-        assert {a["rule"] for a in new["audits"]} == {"FBK001", "FBK002", "FBK003", "FBK004", "FBK005", "BUS001", "NOK001", "NOK002", "NOK003", "NOK004"}
+        # Audits added since give new results; those of the released version are all there.
+        assert {"FBK001", "FBK002", "FBK003", "FBK004", "FBK005", "BUS001", "NOK001", "NOK002", "NOK003", "NOK004"} <= {a["rule"] for a in new["audits"]}
+        # The released crawler kept no scan of the page text: the personal data audits say so, never «не найдено».
+        assert all(a["status"] in ("not_applicable", "error") for a in new["audits"] if a["group"] == "personal" and a["rule"] != "PDN007"), row["org_id"]
 
 
 def test_a_stored_released_month_rechecked_by_the_current_code(tmp_path):
