@@ -47,6 +47,7 @@ def validate_settings(overrides: dict[str, object]) -> dict[str, object]:
     if project.environment_problems:
         raise SettingsError("; ".join(project.environment_problems))
     defaults = project_settings()
+    profile_values(project_settings({k: v for k, v in overrides.items() if k in ("SVEDEN_PROFILE", "SVEDEN_PROFILES")}))
     for key, value in overrides.items():
         default = defaults.get(key)
         if isinstance(default, bool):
@@ -75,7 +76,23 @@ def project_settings(overrides: dict[str, object] | None = None) -> Settings:
     settings.setmodule("crawler.settings", priority="project")
     for k, v in (overrides or {}).items():
         settings.set(k, v, priority="cmdline")
+    for k, v in profile_values(settings).items():  # above the project's defaults, under --set
+        settings.set(k, v, priority=PROFILE_PRIORITY)
     return settings
+
+
+PROFILE_PRIORITY = 35  # between "spider" (30) and "cmdline" (40)
+
+
+def profile_values(settings: Settings) -> dict[str, object]:
+    """The settings of the run's profile (``SVEDEN_PROFILE``; ``crawler/settings.py`` names them)."""
+    name = str(settings.get("SVEDEN_PROFILE") or "").strip()
+    if not name:
+        return {}
+    profiles = settings.getdict("SVEDEN_PROFILES")
+    if name not in profiles:
+        raise SettingsError(f"нет профиля обхода «{name}»; есть: {', '.join(sorted(profiles))}")
+    return dict(profiles[name])
 
 
 def quiet_download_errors() -> None:

@@ -32,6 +32,22 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
 
+# Profiles: named sets of the settings above for a kind of run (SVEDEN_PROFILE, `sveden check --profile`).
+# "" or "polite" is the monthly run's politeness above. "interactive" is a one-site check someone waits for
+# (`sveden check`, the web page), asked by the site's owner or limited per target host: more requests
+# of the host at once and a small delay; robots.txt and its Crawl-delay are obeyed all the same.
+# A value set by --set wins over the profile's.
+SVEDEN_PROFILE = ""
+SVEDEN_PROFILES: dict[str, dict[str, object]] = {
+    "polite": {},
+    "interactive": {
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+        "DOWNLOAD_DELAY": 0.02,
+        "AUTOTHROTTLE_ENABLED": False,
+        "SVEDEN_SITE_CONCURRENCY": 8,  # documents are probed while pages are read; the host's slot still limits to 4
+    },
+}
+
 # Never hang: timeouts, bounded retries, bounded redirects, bounded bodies.
 DOWNLOAD_TIMEOUT = 20
 DNS_TIMEOUT = 10

@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from artifacts.schema import CHECKED_OUTCOMES
-from storage.models import BusGovResult, Check, ItemResult, Organization, Run
+from storage.models import AuditResultRow, BusGovResult, Check, ItemResult, Organization, Run
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 HISTORY_MONTHS = 12  # earlier months shown in the trends
@@ -343,22 +343,24 @@ def _item_counts(
 ) -> dict[str, Counter[tuple[str, str]]]:
     """Item results by municipality, rule and status over the checked sites (GROUP BY on item_results)."""
     out: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
-    base = (
-        select(Organization.municipality, ItemResult.rule, ItemResult.status, func.count())
-        .select_from(ItemResult)
-        .join(Check, Check.id == ItemResult.check_id)
-        .join(Organization, Organization.id == Check.org_id)
-        .where(Check.reachable.is_(True))
-        .group_by(Organization.municipality, ItemResult.rule, ItemResult.status)
-    )
-    if whole_runs and not duplicated:
-        queries = [base.where(Check.run_id.in_([r.id for r in runs]), Check.org_id.is_not(None))]
-    else:
-        ids = sorted(c.id for c in current.values() if c.checked)
-        queries = [base.where(Check.id.in_(list(chunk))) for chunk in _chunks(ids)]
-    for q in queries:
-        for muni, rule, status, n in session.execute(q):
-            out[muni][(rule, status)] += int(n)
+    # Item rules and the other audits (feedback, НОКО, regional…) alike: one result per code and check.
+    for table in (ItemResult, AuditResultRow):
+        base = (
+            select(Organization.municipality, table.rule, table.status, func.count())
+            .select_from(table)
+            .join(Check, Check.id == table.check_id)
+            .join(Organization, Organization.id == Check.org_id)
+            .where(Check.reachable.is_(True))
+            .group_by(Organization.municipality, table.rule, table.status)
+        )
+        if whole_runs and not duplicated:
+            queries = [base.where(Check.run_id.in_([r.id for r in runs]), Check.org_id.is_not(None))]
+        else:
+            ids = sorted(c.id for c in current.values() if c.checked)
+            queries = [base.where(Check.id.in_(list(chunk))) for chunk in _chunks(ids)]
+        for q in queries:
+            for muni, rule, status, n in session.execute(q):
+                out[muni][(rule, status)] += int(n)
     return dict(out)
 
 
@@ -449,7 +451,16 @@ def findings(session: Session, checks: Iterable[CheckRow], statuses: Sequence[st
     """Item results with a finding (``fail``, ``needs_review``, ``error``) of checked sites, in item order."""
     ids = sorted(c.id for c in checks if c.checked)
     cols = (ItemResult.check_id, ItemResult.rule, ItemResult.section, ItemResult.parent, ItemResult.itemprop, ItemResult.status, ItemResult.evidence_url, ItemResult.message)
+    acols = (AuditResultRow.check_id, AuditResultRow.rule, AuditResultRow.group, AuditResultRow.status, AuditResultRow.evidence_url, AuditResultRow.message)
     for chunk in _chunks(ids):
         q = select(*cols).where(ItemResult.check_id.in_(list(chunk)), ItemResult.status.in_(list(statuses))).order_by(ItemResult.check_id, ItemResult.position)
+        found: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for check_id, rule, section, parent, itemprop, status, evidence_url, message in session.execute(q):
-            yield check_id, {"rule": rule, "section": section, "parent": parent, "itemprop": itemprop, "status": status, "evidence_url": evidence_url, "message": message}
+            found[check_id].append({"rule": rule, "section": section, "parent": parent, "itemprop": itemprop, "status": status, "evidence_url": evidence_url, "message": message})
+        # The other audits follow each check's items; ``section`` is their group («Обратная связь», «НОКО»…).
+        q2 = select(*acols).where(AuditResultRow.check_id.in_(list(chunk)), AuditResultRow.status.in_(list(statuses))).order_by(AuditResultRow.check_id, AuditResultRow.position)
+        for check_id, rule, group, status, evidence_url, message in session.execute(q2):
+            found[check_id].append({"rule": rule, "section": group, "parent": "", "itemprop": "", "status": status, "evidence_url": evidence_url, "message": message, "group": group})
+        for check_id in chunk:
+            for finding in found.get(check_id, ()):
+                yield check_id, finding

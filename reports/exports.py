@@ -29,7 +29,9 @@ from artifacts.failures import plain_message
 from checks import catalogue
 from artifacts.schema import OUTCOMES
 from checks.feedback import CHANNELS
+from checks.docs import GROUP_TITLES
 from checks.messages import item_name
+from checks.model import Rule
 from checks.scores import P1_1_NOTE
 from reports import summary
 from reports.data import Dataset, findings
@@ -160,7 +162,12 @@ def organizations_table(ds: Dataset) -> Table:
 
 
 def findings_table(session: Session, ds: Dataset) -> Table:
-    section_titles = {s.slug: s.title for s in catalogue.sections()}
+def _section_titles() -> dict[str, str]:
+    """Subsection titles of the item rules, then the titles of the other audits' groups."""
+    return {**GROUP_TITLES, **{s.slug: s.title for s in catalogue.sections()}}
+
+
+    section_titles = _section_titles()
     cols = [
         Column("org_id", "Код организации", width=14),
         Column("name", "Наименование", width=40),
@@ -173,6 +180,7 @@ def findings_table(session: Session, ds: Dataset) -> Table:
         Column("message", "Что найдено", width=50),
         Column("evidence_url", "Страница", width=30),
     ]
+        Column("basis", "Основание", width=30),
     table = Table("findings", "Нарушения", cols)
     by_check = {c.id: c for c in ds.current.values()}
     for check_id, item in findings(session, [ds.current[o] for o in ds.scope if o in ds.current]):
@@ -181,7 +189,7 @@ def findings_table(session: Session, ds: Dataset) -> Table:
         prop = item_name(item["parent"], item["itemprop"])
         table.rows.append([
             org.id, org.name, org.municipality, section_titles.get(item["section"], item["section"]), code, rule_title(code), prop,
-            status_title(item["status"]), plain_message(item["message"]), item["evidence_url"],
+            status_title(item["status"]), plain_message(item["message"]), item["evidence_url"], rule_basis(code),
         ])
     # Region order: by municipality and organization as in the other tables, then item order.
     order = {o: i for i, o in enumerate(ds.scope)}
@@ -191,7 +199,7 @@ def findings_table(session: Session, ds: Dataset) -> Table:
 
 def rules_table() -> Table:
     """The rules with their legal basis and fix: the reference for the codes of «Нарушения»."""
-    section_titles = {s.slug: s.title for s in catalogue.sections()}
+    section_titles = _section_titles()
     cols = [
         Column("rule", "Код правила", width=10),
         Column("section", "Подраздел", width=24),
@@ -206,6 +214,10 @@ def rules_table() -> Table:
         prop = item_name(r.parent, r.itemprop)
         table.rows.append([r.code, section_titles.get(r.section, r.section), prop, r.title, "да" if r.optional else "нет", rule_basis(r.code), rule_fix(r.code)])
     return table
+    # The other audits (feedback channels, НОКО, regional rules…): their group stands for the subsection.
+    for a in catalogue.audits():
+        if not isinstance(a, Rule):
+            table.rows.append([a.code, section_titles.get(a.group, a.group), "", a.title, "", rule_basis(a.code), rule_fix(a.code)])
 
 
 def meta(ds: Dataset, generated_at: datetime) -> dict[str, Any]:

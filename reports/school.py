@@ -6,6 +6,7 @@ from typing import Any
 
 from artifacts.schema import OUTCOMES
 from checks import catalogue
+from checks.docs import GROUP_TITLES
 from checks.messages import item_name
 from reports.fixplan import fix_plan, plain_result
 from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
@@ -96,7 +97,35 @@ def _text_lines(result: dict[str, Any], verbose: bool) -> str:
         lines.append("Дистанционные способы обратной связи (НОКО, показатель 1.2):")
         for key, title in CHANNEL_TITLES.items():
             lines.append(f"  {'✓' if fb['channels'].get(key) else '✗'} {title}")
+    for group in audit_groups(result, findings_only=not verbose):
+        lines.append("")
+        lines.append(f"{group['title']}:")
+        for row in group["rows"]:
+            mark = {"pass": "✓", "fail": "✗", "error": "!", "needs_review": "?"}.get(row["status"], "–")
+            lines.append(f"  {mark} {row['rule']} {row['title']}" + (f" ({row['basis']})" if row["basis"] else ""))
+            if row.get("message"):
+                lines.append(f"      {status_title(row['status'])}: {row['message']}")
     return "\n".join(lines) + "\n"
+
+
+# Groups the report shows in a table of their own (the feedback channels have theirs above).
+_OWN_TABLES = ("items", "feedback")
+
+
+def audit_groups(result: dict[str, Any], findings_only: bool = False) -> list[dict[str, Any]]:
+    """The check's other audits by group (НОКО, regional rules, documents…), each row with its
+    title for the status, its message and legal basis; ``findings_only`` drops passed and inapplicable ones."""
+    by_code = catalogue.by_code()
+    groups: dict[str, dict[str, Any]] = {}
+    for a in result.get("audits") or []:
+        group = a.get("group") or ""
+        if group in _OWN_TABLES or (findings_only and a.get("status") in ("pass", "not_applicable")):
+            continue
+        audit = by_code.get(a.get("rule", ""))
+        title = (audit.failure_title or audit.title) if audit and a.get("status") == "fail" else (audit.title if audit else a.get("rule", ""))
+        entry = groups.setdefault(group, {"group": group, "title": GROUP_TITLES.get(group, group), "rows": []})
+        entry["rows"].append({**a, "title": title, "basis": audit.basis if audit else ""})
+    return list(groups.values())
 
 
 def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, org: dict[str, Any] | None = None,
@@ -117,6 +146,7 @@ def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, 
         fixed=fixed,
         org=org or {},
         for_pdf=for_pdf,
+        audit_groups=audit_groups(result, findings_only=for_pdf),
         # Fix texts come from the current rules: say so when the result was judged by others.
         rules_changed=bool(result.get("rules_version")) and result["rules_version"] != catalogue.rules_version(),
         current_rules_version=catalogue.rules_version(),

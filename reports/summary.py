@@ -14,7 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from checks import catalogue
+from checks.docs import GROUP_TITLES
 from checks.feedback import CHANNELS
+from checks.model import Rule
 from reports.data import CheckRow, Dataset
 
 NO_RESULT = "no_result"  # an organization of the registry without a check in the month
@@ -213,8 +215,10 @@ def top_failed(counts: Counter[tuple[str, str]], limit: int = 20) -> list[RuleSt
     out = []
     for code, n in sorted(fails.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
         rule = by_code.get(code)
-        section = rule.section if rule else ""
-        out.append(RuleStat(code, rule.title if rule else code, section, sections[section].title if section in sections else section, n, judged[code]))
+        # Item rules by subsection; the other audits (feedback, НОКО, regional…) by their group.
+        section = (rule.section if isinstance(rule, Rule) else rule.group) if rule else ""
+        title = sections[section].title if section in sections else GROUP_TITLES.get(section, section)
+        out.append(RuleStat(code, rule.title if rule else code, section, title, n, judged[code]))
     return out
 
 
@@ -239,7 +243,7 @@ def by_section(counts: Counter[tuple[str, str]]) -> list[SectionStat]:
     stats = {s.slug: SectionStat(s.slug, s.title) for s in catalogue.sections()}
     for (rule, status), n in counts.items():
         r = by_code.get(rule)
-        if r is not None and r.section in stats:
+        if isinstance(r, Rule) and r.section in stats:
             stats[r.section].counts[status] += n
     return list(stats.values())
 

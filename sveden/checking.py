@@ -40,14 +40,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def run_check(url: str, org_type: str | None, settings: list[str] | None = None, progress: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+def run_check(url: str, org_type: str | None, settings: list[str] | None = None, progress: str = "",
+              extra: dict[str, object] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Crawl and judge one site: (check JSON, site artifact). ``progress``: ``"tty"``, ``"lines"`` or
-    ``""`` — what the crawl shows on stderr while it runs (``crawler.progress.CheckProgress``)."""
+    ``""`` — what the crawl shows on stderr while it runs (``crawler.progress.CheckProgress``).
+    ``extra``: settings of the caller itself (the web page's progress extension), under ``settings``."""
     bare = bare_address(url)
     url = normalize_url(url)
     try:
         # Scrapy logs download failures with tracebacks; the outcome already says what happened.
-        overrides: dict[str, object] = {"LOG_LEVEL": "CRITICAL", "SVEDEN_CHECK_PROGRESS": progress, **validate_settings(parse_sets(settings or []))}
+        overrides: dict[str, object] = {"LOG_LEVEL": "CRITICAL", "SVEDEN_CHECK_PROGRESS": progress, **(extra or {}), **validate_settings(parse_sets(settings or []))}
     except SettingsError as exc:
         raise CheckInputError(str(exc)) from None
     artifacts = collect([{"org_id": None, "url": url, "org_type": org_type, "http_fallback": bare}], overrides)

@@ -204,6 +204,7 @@ def _mount_optional() -> None:
         ("sveden.cli_demo", ("register",), None),
         ("sveden.cli_reports", ("register",), None),
         ("sveden.cli_deliver", ("register",), None),
+        ("sveden.cli_web", ("register",), None),
         ("sveden.cli_review", ("register",), None),
     ):
         try:

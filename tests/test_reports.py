@@ -24,12 +24,19 @@ from pathlib import Path
 
 import pytest
 from compliant import compliant_site
+from openpyxl.utils import get_column_letter
 from lxml import html as lxml_html
 from cikit import needed
 from sitekit import Route, serve
 from sqlalchemy import select
 
 from checks.model import OrgType
+
+
+def catalogue_basis(code: str) -> str:
+    from checks import catalogue
+
+    return catalogue.by_code()[code].basis
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -199,6 +206,8 @@ def expected(world: dict, org_ids: list[str], month: str = OCT) -> dict:
     if len(org_ids) - len(docs):
         reasons["no_result"] = len(org_ids) - len(docs)
     fails = Counter(i["rule"] for d in ok for i in d["items"] if i["status"] == "fail")
+    # The other audits (feedback channels, НОКО…) count in «most failed» alongside the items.
+    audit_fails = Counter(a["rule"] for d in ok for a in d.get("audits", []) if a["status"] == "fail")
     return {
         "total": len(org_ids),
         "checked": len(ok),
@@ -211,6 +220,7 @@ def expected(world: dict, org_ids: list[str], month: str = OCT) -> dict:
         "opinion": pct(sum(1 for d in ok if d["feedback"]["channels"]["opinion"]), len(ok)),
         "channels": {ch: pct(sum(1 for d in ok if d["feedback"]["channels"][ch]), len(ok)) for ch in ("phone", "email", "e_service", "faq", "opinion")},
         "fails": fails,
+        "audit_fails": audit_fails,
         "fails_total": sum(fails.values()),
     }
 
@@ -302,8 +312,10 @@ def test_regional_most_failed_items_and_sections(world):
     doc = page(world["out"] / "index.html")
     exp = expected(world, ALL)
     rows = {tr.get("data-rule"): int(num(tr.cssselect("td")[3].text_content())) for tr in doc.cssselect("#top-table tbody tr")}
-    top = sorted(exp["fails"].items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+    top = sorted((exp["fails"] + exp["audit_fails"]).items(), key=lambda kv: (-kv[1], kv[0]))[:20]
     assert rows == dict(top)
+    basis = {tr.get("data-rule"): tr.cssselect("td")[5].text_content() for tr in doc.cssselect("#top-table tbody tr")}
+    assert all(basis[code] == catalogue_basis(code) and basis[code] for code in basis)
     from checks import catalogue
 
     titles = {tr.get("data-rule"): tr.cssselect("td")[1].text_content() for tr in doc.cssselect("#top-table tbody tr")}
@@ -486,10 +498,12 @@ def test_xlsx_has_the_sheets_and_the_totals(world):
     findings = wb["Нарушения"]
     fheader = [c.value for c in findings[1]]
     frows = [dict(zip(fheader, r, strict=True)) for r in findings.iter_rows(min_row=2, values_only=True)]
-    want = [(o, i["rule"]) for o in world["stored"][OCT] for i in world["stored"][OCT][o]["items"]
+    want = [(o, i["rule"]) for o in world["stored"][OCT] for i in [*world["stored"][OCT][o]["items"], *world["stored"][OCT][o].get("audits", [])]
             if checked(world["stored"][OCT][o]) and i["status"] in ("fail", "needs_review", "error")]
     assert sorted((r["Код организации"], r["Код правила"]) for r in frows) == sorted(want)
-    assert findings.freeze_panes == "A2" and findings.auto_filter.ref == f"A1:J{len(frows) + 1}"
+    assert any(r["Код правила"].startswith("FBK") for r in frows), "the other audits' findings are listed too"
+    assert all(r["Основание"] for r in frows), "every finding names its legal basis"
+    assert findings.freeze_panes == "A2" and findings.auto_filter.ref == f"A1:{get_column_letter(len(fheader))}{len(frows) + 1}"
 
 
 def test_csv_and_json_hold_the_same_tables(world):
