@@ -397,3 +397,26 @@ def redact(text: str) -> str:
 
 def redact_all(texts: Iterable[str]) -> list[str]:
     return [redact(t) for t in texts]
+
+
+class DocumentText:
+    """Collects a document's text as the document reader yields it (``on_text``), to be scanned once
+    it is all read: the pages of a PDF (separated by form feeds), paragraphs of DOCX/ODT."""
+
+    LIMIT = 2_000_000  # characters scanned per document
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.size = 0
+
+    def add(self, piece: str) -> None:
+        if self.size < self.LIMIT and piece:
+            piece = piece[: self.LIMIT - self.size].replace("\f", " ")
+            self.pieces.append(piece)
+            self.size += len(piece)
+
+    def findings(self, kind: str) -> list[dict[str, Any]]:
+        """The findings of the document: pages numbered for a PDF, lines for the rest."""
+        text = ("\f" if kind == "pdf" else "\n").join(self.pieces)
+        self.pieces, self.size = [], 0
+        return scan(text, title_lines=TITLE_LINES)

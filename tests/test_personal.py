@@ -171,3 +171,13 @@ def test_page_scan_with_element_paths_and_kept_texts_masked():
     for secret in D.SECRETS:
         assert secret not in kept, secret
     assert any(link["text"] == "Кузнецова М.И., СНИЛС ***-***-*** **" for link in page["links"])
+
+
+def test_document_text_pages_and_title():
+    text = P.DocumentText()
+    for piece in ("Паспорт безопасности объекта\nМБОУ СОШ № 1", "Список сотрудников\nКузнецова Мария Ивановна, СНИЛС " + D.SNILS):
+        text.add(piece)
+    found = text.findings("pdf")
+    assert [(f["kind"], f.get("page"), f["line"]) for f in found] == [("restricted", 1, 1), ("snils", 2, 2)]
+    text.add("Кузнецова Мария Ивановна, СНИЛС " + D.SNILS)
+    assert [(f["kind"], f.get("page"), f["line"]) for f in text.findings("docx")] == [("snils", None, 1)]
