@@ -44,6 +44,17 @@ class MicrodataNode(TypedDict):
     t: str  # its normalized text, at most 300 characters (``content``/``href`` for empty elements)
     h: NotRequired[list[str]]  # absolute hrefs of the element and of links inside it
     a: NotRequired[list[int]]  # indexes (in this page's list) of itemprop ancestors, nearest first
+    v: NotRequired[int]  # only when not shown to visitors: index of the reason in the page's ``hiders``
+
+
+class Hider(TypedDict):
+    """Why marked elements of a page are not shown (``crawler.visibility``): one hiding element."""
+
+    r: str  # hidden | display | visibility | class | sr-only | clip | offscreen | zero-size | details | aria-hidden | template | noscript
+    el: str  # the hiding element: tag#id.class
+    by: str  # where it comes from: "style" (its style attribute), «selector (stylesheet address)», an attribute or class
+    t: NotRequired[int]  # 1: a control of the page opens it (a tab, a spoiler, aria-controls)
+
 
 
 class Link(TypedDict):
@@ -70,6 +81,11 @@ class Page(TypedDict):
     # Only on pages that were parsed: scripts (src), inline_scripts (widget code only), widget_calls
     # ({"url", "id"} of ``Widget(…)`` starters), iframes, headings, phones, emails, markers
     # (ids/classes of known widgets), title, encoding, size.
+    # Optional (issue 16): ``generator`` (the generator meta tags' contents) and ``assets`` (addresses of
+    # stylesheets, icons and images): what ``checks.platform`` fingerprints the platform from.
+    # Also (version 2, since issue 13; absent in earlier artifacts): ``hiders`` (list of Hider, only
+    # when a marked element is hidden) and ``main`` — the main content's shown text and images
+    # (``crawler.visibility.content_balance``: txt, img, alt, imgl, docs).
     # Optional (issue 16): ``generator`` (the generator meta tags' contents) and ``assets`` (addresses of
     # stylesheets, icons and images): what ``checks.platform`` fingerprints the platform from.
 

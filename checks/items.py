@@ -9,6 +9,7 @@ from artifacts.failures import plain_message
 from checks import catalogue
 from checks.views import Node, SectionView, SiteView, legacy_key
 from checks.messages import attr
+from checks.hiding import hidden_message
 from artifacts.urls import is_document
 from checks.model import ItemResult, Kind, OrgType, Rule, Status, ORG_TYPE_TITLES
 
@@ -210,6 +211,10 @@ def judge(rule: Rule, site: SiteView, org_type: OrgType) -> ItemResult:
         return _result(rule, Status.not_applicable, "место размещения изменено приказом № 1353 — проверяется в подразделе «Образование»")
     if nodes:
         verdict = _per_parent(rule, view, nodes, site) if rule.parent else _value_verdict(rule, nodes, site)
+        if verdict.status is Status.passed and all(n.hider for n in nodes):
+            # п.27: marked data must be visible; one visible marked element suffices.
+            sure, message = hidden_message([n.hider for n in nodes if n.hider])
+            verdict = Verdict(Status.fail if sure else Status.needs_review, message, "hidden_markup")
         return _result(rule, verdict.status, verdict.message, nodes[0].page_url, verdict.cause)
     # Absent here: say why as precisely as the artifacts allow.
     parent_rule = catalogue.rule_for(rule.section, "", rule.parent) if rule.parent else None

@@ -13,6 +13,7 @@ from typing import Any
 
 from artifacts.schema import upgrade_site
 from artifacts.urls import url_key
+from checks.hiding import hider_of
 
 
 def legacy_key(token: str) -> str:
@@ -29,6 +30,7 @@ class Node:
     index: int
     page_url: str
     page: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    hider: dict[str, Any] | None = None  # why it is not shown to visitors (``checks.hiding``); None: shown
 
     def has_ancestor(self, prop: str) -> bool:
         return any(prop in self.page[i]["p"].split() for i in self.ancestors)
@@ -50,8 +52,9 @@ class SectionView:
             url = page.get("final_url") or page.get("url", "")
             nodes = page.get("microdata") or []
             for i, raw in enumerate(nodes):
+                hider = hider_of(page, raw) if "v" in raw else None
                 for token in raw["p"].split():
-                    node = Node(token, raw.get("t", ""), raw.get("h", []), raw.get("a", []), i, url, nodes)
+                    node = Node(token, raw.get("t", ""), raw.get("h", []), raw.get("a", []), i, url, nodes, hider)
                     self.by_prop[token].append(node)
                     self.by_legacy[legacy_key(token)].append(node)
             self.itemtypes.extend((url, t) for t in page.get("itemtypes", []))

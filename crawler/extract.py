@@ -18,6 +18,8 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_co
 from artifacts.personal import redact
 from artifacts.schema import WIDGET_CALL
 from crawler.pagetext import personal_findings
+from crawler.css import CssRule, inline_stylesheet, media_applies
+from crawler.visibility import Visibility, content_balance
 
 TEXT_LIMIT = 300  # characters of an element's text kept as evidence
 HREFS_PER_NODE = 20
@@ -128,14 +130,17 @@ def _node_hrefs(el: lxml.html.HtmlElement, base: str) -> list[str]:
     return hrefs
 
 
-def extract_microdata(doc: lxml.html.HtmlElement, base: str) -> tuple[list[dict[str, Any]], list[str]]:
+def extract_microdata(doc: lxml.html.HtmlElement, base: str, vis: Visibility | None = None) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
     """All ``itemprop`` elements in document order with their ``itemprop`` ancestors.
 
     ``a`` lists the indexes of ancestor nodes, nearest first: "a child counts only as a
-    descendant of its parent element" is decided from it.
+    descendant of its parent element" is decided from it. ``v`` (hidden elements only) is the
+    index of the reason it is not shown in the returned hiders (``crawler.visibility``).
     """
     nodes: list[dict[str, Any]] = []
     index: dict[Any, int] = {}
+    hiders: list[dict[str, Any]] = []
+    hider_index: dict[int, int] = {}
     for el in doc.iter(lxml.etree.Element):
         prop = el.get("itemprop")
         if prop is None:
@@ -152,9 +157,15 @@ def extract_microdata(doc: lxml.html.HtmlElement, base: str) -> tuple[list[dict[
             node["h"] = hrefs
         if ancestors:
             node["a"] = ancestors
+        hider = vis.hider(el) if vis is not None else None
+        if hider is not None:
+            if hider not in hider_index:
+                hider_index[hider] = len(hiders)
+                hiders.append(vis.hiders[hider])
+            node["v"] = hider_index[hider]
         nodes.append(node)
     itemtypes = sorted({norm_space(t) for t in doc.xpath("//@itemtype") if t.strip()})
-    return nodes, itemtypes
+    return nodes, itemtypes, hiders
 
 
 def _links(doc: lxml.html.HtmlElement, base: str) -> list[dict[str, str]]:
@@ -266,11 +277,53 @@ def _body_text(doc: lxml.html.HtmlElement) -> str:
     return norm_space(" ".join(root.itertext(tag=lxml.etree.Element)))
 
 
-def extract_page(url: str, final_url: str, body: bytes, content_type: str | None) -> dict[str, Any]:
-    """Everything the checks may look at on one page (microdata and feedback signals)."""
+def parse_body(body: bytes, content_type: str | None) -> tuple[lxml.html.HtmlElement | None, str]:
+    """The page's tree (None when it does not parse) and its encoding."""
     text, encoding = decode_body(body, content_type)
+    return parse_html(text), encoding
+
+
+def stylesheet_urls(doc: lxml.html.HtmlElement, final_url: str) -> list[str]:
+    """Addresses of the stylesheets a desktop screen applies (``<link rel=stylesheet>``), in order."""
+    base = _base_url(doc, final_url)
+    urls = []
+    for link in doc.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        if "stylesheet" not in rel or "alternate" in rel or not media_applies(link.get("media") or ""):
+            continue
+        url = _abs(base, link.get("href"))
+        if url.startswith(("http://", "https://")) and url not in urls:
+            urls.append(url)
+    return urls
+
+
+def _page_sheets(doc: lxml.html.HtmlElement, final_url: str, stylesheets: dict[str, tuple[CssRule, ...]]) -> list[tuple[CssRule, ...]]:
+    """The page's stylesheets in document order: fetched ones (by address) and its ``<style>`` elements."""
+    base = _base_url(doc, final_url)
+    sheets = []
+    for el in doc.iter("link", "style"):
+        if el.tag == "style":
+            if el.text and media_applies(el.get("media") or ""):
+                sheets.append(inline_stylesheet(el.text))
+        else:
+            rules = stylesheets.get(_abs(base, el.get("href")))
+            if rules:
+                sheets.append(rules)
+    return sheets
+
+
+def extract_page(
+    url: str, final_url: str, body: bytes, content_type: str | None,
+    stylesheets: dict[str, tuple[CssRule, ...]] | None = None, parsed: tuple[lxml.html.HtmlElement | None, str] | None = None,
+) -> dict[str, Any]:
+    """Everything the checks may look at on one page (microdata, what is hidden, feedback signals).
+
+    ``stylesheets``: the parsed rules of the page's external stylesheets by address (what the
+    crawler fetched; the page's own ``<style>`` elements are always read). ``parsed``: the page's
+    ``parse_body`` when the caller parsed it already (to find the stylesheets).
+    """
+    doc, encoding = parsed if parsed is not None else parse_body(body, content_type)
     page: dict[str, Any] = {"encoding": encoding, "size": len(body)}
-    doc = parse_html(text)
     if doc is None:
         page.update(microdata=[], itemtypes=[], links=[], forms=[], title="", parse_error="пустая или неразборчивая страница")
         return page
@@ -283,11 +336,18 @@ def extract_page(url: str, final_url: str, body: bytes, content_type: str | None
         if code and any(k in code for k in _SCRIPT_KEYWORDS):
             inline.append(norm_space(code)[:400])
             widget_calls += [{"url": m.group(1), "id": m.group(2)} for m in WIDGET_CALL.finditer(code)]
+    sheets = _page_sheets(doc, final_url, stylesheets or {})
+    # <noscript> holding microdata stays for the microdata (it is shown to nobody: a fact), then goes.
     for el in list(doc.iter("script", "style", "noscript")):
-        if el.getparent() is not None:
+        if el.getparent() is not None and not (el.tag == "noscript" and el.xpath(".//*[@itemprop]")):
             el.drop_tree()
     base = _base_url(doc, final_url)
-    nodes, itemtypes = extract_microdata(doc, base)
+    vis = Visibility(doc, sheets)
+    nodes, itemtypes, hiders = extract_microdata(doc, base, vis)
+    balance = content_balance(doc, vis)
+    for el in list(doc.iter("noscript")):
+        if el.getparent() is not None:
+            el.drop_tree()
     title = doc.findtext(".//title") or ""
     headings = [norm_space(h.text_content())[:200] for h in doc.iter("h1", "h2", "h3")][:60]
     body_text = _body_text(doc)
@@ -316,7 +376,10 @@ def extract_page(url: str, final_url: str, body: bytes, content_type: str | None
         emails=emails,
         **_platform_signs(doc, base),
         markers=ids_classes,
+        main=balance,
     )
+    if hiders:
+        page["hiders"] = hiders
     page["personal"] = personal_findings(doc)
     return _redacted(page)
 

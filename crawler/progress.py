@@ -168,7 +168,7 @@ class CheckProgress:
             self.draw(force=True)
 
     def response_received(self, response, request, spider):
-        if not request.meta.get("sveden_probe"):
+        if not request.meta.get("sveden_probe") and not request.meta.get("sveden_css"):
             self.pages += 1
             self.draw()
 

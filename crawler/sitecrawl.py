@@ -28,7 +28,8 @@ from artifacts.schema import OUTCOMES, SITE_VERSION
 from crawler import discovery
 from crawler.errors import TimeBudgetExceeded, classify_exception, classify_status, dropped_connection
 from artifacts.urls import same_site, url_host_key
-from crawler.extract import extract_page
+from crawler.css import CssRule, parse_stylesheet
+from crawler.extract import extract_page, parse_body, stylesheet_urls
 from crawler.feedback_links import select_feedback_links
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,11 @@ class SiteCrawl:
             # So are the link texts of plain document links to probe (НОКО plans, regional rules).
             self.probe_link_texts = _compile_link_texts(settings.getlist("SVEDEN_PROBE_LINK_TEXTS"))
             self.probe_paths = [p for p in settings.getlist("SVEDEN_PROBE_PATHS") if isinstance(p, str) and p.startswith("/")]
+            self.stylesheet_limit = settings.getint("SVEDEN_STYLESHEETS")
+            self.stylesheet_maxsize = settings.getint("SVEDEN_STYLESHEET_MAXSIZE")
         else:
             self.probe_paths = []
+            self.stylesheet_limit = self.stylesheet_maxsize = 0
             self.probe_itemprops = frozenset()
             self.probe_link_texts = None
             self.time_budget = self.probe_time_budget = 0.0
@@ -90,6 +94,9 @@ class SiteCrawl:
         self.deadline = self.started + self.time_budget if self.time_budget > 0 else float("inf")
         self.bytes = 0
         self.skipped_pages = 0
+        # The site's stylesheets, each fetched and parsed once: pages wait for the ones they link.
+        self.stylesheets: dict[str, asyncio.Future] = {}
+        self.stylesheets_unread = 0
 
     # -- fetching -------------------------------------------------------------------------
     async def _download(self, request: Request, deadline: float | None = None) -> Response:
@@ -104,13 +111,21 @@ class SiteCrawl:
             except TimeoutError:
                 raise TimeBudgetExceeded(request.url) from None
 
-    def page_from_response(self, url: str, response: Response, role: str, section: str) -> dict[str, Any]:
+    @staticmethod
+    def _readable(response: Response) -> bool:
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        is_html = isinstance(response, TextResponse) or ctype.split(";")[0].strip().lower() in HTML_TYPES
+        return 200 <= response.status < 300 and is_html
+
+    def page_from_response(
+        self, url: str, response: Response, role: str, section: str,
+        stylesheets: dict[str, tuple[CssRule, ...]] | None = None, parsed: tuple[Any, str] | None = None,
+    ) -> dict[str, Any]:
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
         page: dict[str, Any] = {"url": url, "final_url": response.url, "status": response.status, "role": role, "section": section}
         self.bytes += len(response.body)
-        is_html = isinstance(response, TextResponse) or ctype.split(";")[0].strip().lower() in HTML_TYPES
-        if 200 <= response.status < 300 and is_html:
-            page.update(extract_page(url, response.url, response.body, ctype or None))
+        if self._readable(response):
+            page.update(extract_page(url, response.url, response.body, ctype or None, stylesheets, parsed))
             head = response.body[:20000].decode("utf-8", "ignore") if len(page.get("links", [])) < 5 else ""
             verdict = classify_status(response.status, head)
         else:
@@ -145,12 +160,56 @@ class SiteCrawl:
                     kind, message = classify_exception(exc)
                     self.pages[idx].update(final_url=url, error_kind=kind, error=message)
                     return idx
-            self.pages[idx] = self.page_from_response(url, response, role, section)
+            sheets, parsed = await self.page_stylesheets(response)
+            self.pages[idx] = self.page_from_response(url, response, role, section, sheets, parsed)
             self.page_index.setdefault(self.pages[idx].get("final_url", url), idx)
             return idx
         finally:
             done.set_result(None)
             del self.pending[url]
+
+    async def page_stylesheets(self, response: Response) -> tuple[dict[str, tuple[CssRule, ...]], tuple[Any, str] | None]:
+        """The parsed rules of the site's own stylesheets a page links (and the page's parsed tree).
+
+        A stylesheet is fetched once per site and shared by every page linking it; another
+        site's (a CDN's) is not read, and at most ``SVEDEN_STYLESHEETS`` per site.
+        """
+        if not self.stylesheet_limit or not self._readable(response):
+            return {}, None
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        parsed = parse_body(response.body, ctype or None)
+        if parsed[0] is None:
+            return {}, parsed
+        urls = [u for u in stylesheet_urls(parsed[0], response.url) if any(same_site(u, h) for h in self.hosts)]
+        for u in urls:
+            if u not in self.stylesheets:
+                if len(self.stylesheets) >= self.stylesheet_limit:
+                    self.stylesheets_unread += 1
+                    continue
+                self.stylesheets[u] = asyncio.ensure_future(self._stylesheet(u))
+        wanted = [u for u in urls if u in self.stylesheets]
+        rules = await asyncio.gather(*(asyncio.shield(self.stylesheets[u]) for u in wanted))
+        return dict(zip(wanted, rules)), parsed
+
+    async def _stylesheet(self, url: str) -> tuple[CssRule, ...]:
+        meta = {"sveden_css": True, "download_timeout": 10, "max_retry_times": 0, "download_maxsize": self.stylesheet_maxsize, "download_warnsize": 0}
+        try:
+            response = await self._download(Request(url, dont_filter=True, meta=meta), time.monotonic() + 15)
+        except Exception as exc:  # an unread stylesheet hides nothing; the page is judged by what was read
+            log.debug("stylesheet %s not read: %s", url, exc)
+            self.stylesheets_unread += 1
+            return ()
+        if not 200 <= response.status < 300:
+            self.stylesheets_unread += 1
+            return ()
+        self.bytes += len(response.body)
+        charset = response.headers.get(b"Content-Type", b"").decode("latin-1").partition("charset=")[2].split(";")[0].strip() or None
+        try:
+            return parse_stylesheet(response.body, url, charset)
+        except Exception as exc:  # tinycss2 does not raise on bad CSS; anything else is a bug, logged, never a crash
+            log.warning("stylesheet %s not parsed: %s", url, exc)
+            self.stylesheets_unread += 1
+            return ()
 
     async def probe(self, url: str, deadline: float | None = None) -> None:
         """Does the document exist? HEAD, falling back to a GET that stops after the headers.
@@ -303,6 +362,8 @@ class SiteCrawl:
                 "probes": len(self.probes),
                 "unprobed_links": self.unprobed,
                 "skipped_pages": self.skipped_pages,
+                "stylesheets": len(self.stylesheets),
+                "stylesheets_unread": self.stylesheets_unread,
                 "bytes": self.bytes,
                 "seconds": round(time.monotonic() - self.started, 3),
                 "worker": WORKER,
