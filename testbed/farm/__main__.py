@@ -10,13 +10,15 @@ import sys
 import time
 
 from testbed.farm.server import FarmServer
-from testbed.farm.spec import DEFAULT_FAULTS, TYPES, generate
+from testbed.farm.spec import DEFAULT_FAULTS, REAL_NETWORK, TYPES, generate
 
 
 def _farm(args: argparse.Namespace):
     types = args.types.split(",") if args.types else None
     faults = {} if args.no_faults else DEFAULT_FAULTS
-    return generate(args.sites, args.seed, types=types, faults=faults, port=args.port, slow_delay=args.slow_delay, defect_rate=args.defect_rate)
+    network = REAL_NETWORK if args.network == "real" else None
+    return generate(args.sites, args.seed, types=types, faults=faults, port=args.port, slow_delay=args.slow_delay, defect_rate=args.defect_rate,
+                    network=network, latency_median=args.latency_median)
 
 
 def _write_outputs(farm, args: argparse.Namespace) -> None:
@@ -60,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--no-faults", action="store_true", help="no faulty sites")
         p.add_argument("--defect-rate", type=float, default=1.0, help="scale of content defects (0: flawless sites)")
         p.add_argument("--slow-delay", type=float, default=0.5, help="seconds each answer of a «slow» site waits")
+        p.add_argument("--network", choices=("loopback", "real"), default="loopback",
+                       help="real: latency (lognormal, median --latency-median), 3%% slow and 2%% dead sites, document bandwidth")
+        p.add_argument("--latency-median", type=float, default=0.15, help="median seconds per response of the real network")
         p.add_argument("--registry-out", help="registry CSV: id, inn, name, type, municipality, url, busgov_agency_id")
         p.add_argument("--targets-out", help="crawler targets JSON: [{org_id, url, org_type}]")
         p.add_argument("--truth-out", help="ground truth JSON")

@@ -13,6 +13,8 @@ import collections
 import contextlib
 import errno
 import gzip
+import math
+import random
 import resource
 import socket
 import struct
@@ -54,6 +56,8 @@ class FarmServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopped: asyncio.Event | None = None
+        self._net: dict[int, tuple[random.Random, float]] = {}  # site index → (its latency draws, its median)
+        self.dead: list[socket.socket] = []  # "dead" sites' listeners and the connections filling their queues
 
     # -- binding -------------------------------------------------------------------------------
     def _socket(self, host: str, port: int) -> socket.socket:
@@ -66,8 +70,8 @@ class FarmServer:
 
     def bind_sockets(self) -> list[socket.socket]:
         """One listening socket per served site (sites with the ``down`` fault get none)."""
-        hosts = [s.host for s in self.farm.sites if "down" not in s.faults] + [self.farm.cdn_host]
-        raise_fd_limit(len(hosts) + 4096)
+        hosts = [s.host for s in self.farm.sites if "down" not in s.faults and s.network != "dead"] + [self.farm.cdn_host]
+        raise_fd_limit(len(hosts) + 4 * sum(s.network == "dead" for s in self.farm.sites) + 4096)
         for attempt in range(20):
             socks: list[socket.socket] = []
             try:
@@ -78,6 +82,7 @@ class FarmServer:
                     port = s.getsockname()[1]
                 self.port = port if hosts else self.port
                 self.farm.port = self.port
+                self._bind_dead()
                 return socks
             except OSError as exc:
                 for s in socks:
@@ -86,6 +91,48 @@ class FarmServer:
                 if exc.errno != errno.EADDRINUSE or self.port or attempt == 19:
                     raise
         raise RuntimeError("unreachable")
+
+    def _bind_dead(self) -> None:
+        """A "dead" site listens but never accepts, and its accept queue is kept full: the kernel
+        drops further SYNs, so a client's connect times out (unlike "down": refused at once)."""
+        for site in self.farm.sites:
+            if site.network != "dead" or "down" in site.faults:
+                continue
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((site.host, self.port))
+            s.listen(0)
+            self.dead.append(s)
+            for _ in range(2):  # a backlog of 0 still queues one connection: fill it
+                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                c.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    c.connect((site.host, self.port))
+                self.dead.append(c)
+
+    def network_delay(self, site: SiteSpec) -> float:
+        """Seconds the site's network adds to this response (0 on loopback).
+
+        "typical": each site has its own median (lognormal around the farm's median: some hosting
+        is better than other), each response a lognormal draw around it — a long tail of
+        responses several times slower; "slow": seconds per response.
+        """
+        if site.network not in ("typical", "slow"):
+            return 0.0
+        if site.index not in self._net:
+            rng = random.Random(f"sveden-farm-net:{self.farm.seed}:{site.index}")
+            self._net[site.index] = (rng, self.farm.options.get("latency_median", 0.15) * rng.lognormvariate(0.0, 0.5))
+        rng, median = self._net[site.index]
+        if site.network == "slow":
+            return rng.uniform(*self.farm.options.get("slow_latency", (2.0, 6.0)))
+        return median * rng.lognormvariate(0.0, 0.6)
+
+    def bandwidth(self, site: SiteSpec | None) -> float:
+        """Bytes per second for the site's documents (0: unlimited)."""
+        if site is None or site.network not in ("typical", "slow"):
+            return 0.0
+        bw = float(self.farm.options.get("doc_bandwidth", 256 * 1024))
+        return bw / 8 if site.network == "slow" else bw * math.exp(((site.index * 7919) % 100 / 100 - 0.5))
 
     async def start(self) -> None:
         self._stopped = asyncio.Event()
@@ -102,6 +149,9 @@ class FarmServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(srv.wait_closed(), 2)
         self.servers.clear()
+        for sock in self.dead:
+            sock.close()
+        self.dead.clear()
 
     async def serve_forever(self) -> None:
         await self.start()
@@ -148,8 +198,9 @@ class FarmServer:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(reader.read(), self.farm.options.get("hang_seconds", 3600.0))
                     break
-                if reply.delay:
-                    await asyncio.sleep(reply.delay)
+                delay = reply.delay + (self.network_delay(site) if site is not CDN else 0.0)
+                if delay:
+                    await asyncio.sleep(delay)
                 keep = version.upper() == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
                 await self._send(writer, reply, method.upper(), keep, site if site is not CDN else None, headers)
                 if not keep:
@@ -180,7 +231,10 @@ class FarmServer:
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         if method != "HEAD":
             chunks = stream_chunks(reply.stream_size) if reply.stream_size else (body[i:i + 16384] for i in range(0, len(body), 16384))
+            bandwidth = 0.0 if is_text else self.bandwidth(site)
             for chunk in chunks:
+                if bandwidth:  # documents over a thin line
+                    await asyncio.sleep(len(chunk) / bandwidth)
                 if chunked:  # PHP flushes small chunks
                     writer.write(b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in (chunk[i:i + 8192] for i in range(0, len(chunk), 8192))))
                 else:

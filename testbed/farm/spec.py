@@ -50,6 +50,15 @@ DEFAULT_FAULTS: dict[str, float] = {
 }
 ALL_FAULTS = (*OUTCOME_FAULTS, *BENIGN_FAULTS)
 
+# The network in front of a site (server.py applies it): "loopback" answers at once; "typical" waits
+# per response a lognormal latency (median LATENCY_MEDIAN over all sites, long tail) and sends
+# documents at a limited bandwidth; "slow" waits seconds per response; "dead" never accepts a
+# connection (a connect timeout, as a switched-off host behind a firewall).
+NETWORKS = ("loopback", "typical", "slow", "dead")
+# Shares like a region's school hosting: most sites cheap shared hosting, a few very slow or gone.
+REAL_NETWORK: dict[str, float] = {"typical": 0.95, "slow": 0.03, "dead": 0.02}
+LATENCY_MEDIAN = 0.15
+
 
 def _rng(seed: int, index: int, purpose: str) -> random.Random:
     # str seeds are hashed with SHA-512 by random.seed: stable across processes and PYTHONHASHSEED.
@@ -88,6 +97,7 @@ class SiteSpec:
     encoding: str  # "utf-8" | "windows-1251"
     charset_in: str  # where the charset is declared: "header", "meta", "both"
     faults: tuple[str, ...] = ()
+    network: str = "loopback"  # one of NETWORKS
 
     @property
     def port(self) -> int:
@@ -103,6 +113,8 @@ class SiteSpec:
 
     @property
     def outcome(self) -> str:
+        if self.network == "dead":
+            return "timeout"
         for f in self.faults:
             if f in OUTCOME_FAULTS:
                 return OUTCOME_FAULTS[f]
@@ -132,7 +144,7 @@ class SiteSpec:
         return {
             **self.registry_row(), "index": self.index, "short_name": self.short_name, "host": self.host, "port": self.port,
             "style": self.style, "encoding": self.encoding, "charset_in": self.charset_in, "faults": list(self.faults),
-            "outcome": self.outcome,
+            "network": self.network, "outcome": self.outcome,
         }
 
 
@@ -241,6 +253,11 @@ def generate(
     hang_seconds: float = 3600.0,
     defect_rate: float = 1.0,
     cover_types: bool = True,
+    network: Mapping[str, float] | None = None,
+    site_network: Mapping[int, str] | None = None,
+    latency_median: float = LATENCY_MEDIAN,
+    slow_latency: tuple[float, float] = (2.0, 6.0),
+    doc_bandwidth: int = 256 * 1024,
 ) -> Farm:
     """A farm of ``n_sites`` synthetic organization sites, fully determined by ``seed``.
 
@@ -249,6 +266,10 @@ def generate(
     ``site_faults`` forces the faults of given sites (index → fault names), overriding the draw.
     ``defect_rate`` scales the probability of every content defect (0 gives flawless sites).
     ``cover_types``: the first sites take each drawn type once, so small farms have all of them.
+    ``network``: share of sites behind each network of :data:`NETWORKS` (:data:`REAL_NETWORK` for a
+    region's hosting; None: all loopback, the rest of the shares loopback too); ``site_network`` forces
+    the network of given sites. ``latency_median`` (s) of "typical" sites, ``slow_latency`` (s, uniform
+    per response) of "slow" ones, ``doc_bandwidth`` (bytes/s, median) for their documents.
     """
     weights = _weights(types)
     fault_rates = dict(faults or {})
@@ -257,7 +278,13 @@ def generate(
         unknown |= set(forced) - set(ALL_FAULTS)
     if unknown:
         raise ValueError(f"unknown faults: {sorted(unknown)}")
-    farm = Farm(seed=seed, sites=[], port=port, options={"slow_delay": slow_delay, "hang_seconds": hang_seconds, "defect_rate": defect_rate, "base_host": base_host})
+    net_shares = dict(network or {})
+    bad_nets = (set(net_shares) | set((site_network or {}).values())) - set(NETWORKS)
+    if bad_nets:
+        raise ValueError(f"unknown networks: {sorted(bad_nets)}")
+    farm = Farm(seed=seed, sites=[], port=port, options={
+        "slow_delay": slow_delay, "hang_seconds": hang_seconds, "defect_rate": defect_rate, "base_host": base_host,
+        "latency_median": latency_median, "slow_latency": slow_latency, "doc_bandwidth": doc_bandwidth})
     ordered_types = [t for t in TYPES if weights.get(t, 0) > 0]
     for i in range(n_sites):
         rng = _rng(seed, i, "site")
@@ -289,11 +316,14 @@ def generate(
             chosen = tuple(chosen_l)
         if "wrong_charset" in chosen:
             encoding, charset_in = "windows-1251", "wrong_header"
+        net = (site_network or {}).get(i) or (_pick(_rng(seed, i, "network"), {"loopback": max(0.0, 1 - sum(net_shares.values())), **net_shares})
+                                              if net_shares else "loopback")
         farm.sites.append(
             SiteSpec(
                 farm=farm, index=i, org_id=f"farm{seed}-{i:05d}", org_type=org_type, name=full, short_name=short,
                 municipality=municipality, town=town, inn=names.inn(rng), busgov_agency_id=100000 + rng.randrange(900000),
                 host=host_for(i, base_host), style=style, encoding=encoding, charset_in=charset_in, faults=chosen,
+                network=net,
             )
         )
     return farm

@@ -1,0 +1,123 @@
+"""How close `sveden crawl` comes to the physical limit of the same work (issue 19, part 1).
+
+    .venv/bin/python bench/limit.py [--sites 200] [--seed 11] [--db sqlite|postgres] [--no-profile] [--json]
+
+In one invocation, on one farm served from this process (politeness off, as crawl_farm.py):
+
+1. ``sveden crawl`` (crawl, extract, judge, store) of N farm sites; the farm logs every request
+   it answers (method, URL, status);
+2. the same request list replayed by a raw Scrapy spider (bench/replay_spider.py) that only
+   fetches and parses HTML with lxml;
+3. ``sveden report`` (HTML and XLSX) on that database;
+4. (unless --no-profile) the crawl again into a fresh database, sampled by pyinstrument: the
+   shares of crawl, extraction, judging and storage in its busy (not idle) samples, applied to
+   the CPU seconds of the unprofiled crawl (the profiler's own overhead left out); reports are the
+   CPU seconds of step 3.
+
+Printed: pages/s of both and their ratio (target ≥ 0.8), CPU seconds per page by stage, peak RSS.
+The farm's «timeout» and «slow» faults (a server that never answers, one that waits 0.5 s per
+answer) are left out: they add the same fixed wait to both runs (the tail of the run), which
+would only push the ratio towards 1; this measures throughput, bench/network.py the waits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import farmkit  # noqa: E402
+
+FAST = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "DOWNLOAD_TIMEOUT=8", "RETRY_TIMES=1", "CONCURRENT_REQUESTS=96"]
+MONTH = "2026-01"
+
+
+def crawl_args(settings: list[str]) -> list[str]:
+    return ["crawl", "--month", MONTH, "--no-busgov", *[a for s in settings for a in ("--set", s)]]
+
+
+def replay(requests: list[list], settings: list[str]) -> dict:
+    from crawler.settings import CONCURRENT_REQUESTS_PER_DOMAIN
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
+        json.dump(requests, fh)
+    sets = [*settings, f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENT_REQUESTS_PER_DOMAIN}"]
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(farmkit.BENCH / "replay_spider.py"), fh.name, *[a for s in sets for a in ("--set", s)]],
+                          capture_output=True, text=True, cwd=farmkit.REPO, env=farmkit.bench_env(""))
+    wall = time.perf_counter() - started
+    Path(fh.name).unlink()
+    if proc.returncode:
+        raise SystemExit(proc.stderr[-3000:])
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "wall": wall}
+
+
+def measure(n: int, seed: int, db: str, profile: bool) -> dict:
+    from testbed.farm import DEFAULT_FAULTS, generate, serve
+
+    faults = {k: v for k, v in DEFAULT_FAULTS.items() if k not in ("timeout", "slow")}
+    out: dict = {"sites": n, "seed": seed, "db": db, "settings": FAST}
+    with serve(generate(n, seed=seed, faults=faults)) as farm:
+        with farmkit.database(db) as url:
+            farmkit.import_registry(farm, url)
+            farmkit.record_requests(farm)
+            crawl = farmkit.run_sveden(crawl_args(FAST), url)
+            requests = [[m, u, st] for (m, u), (_, _, _, st) in zip(farmkit.logged_requests(farm), farm.server.log, strict=True)]
+            with tempfile.TemporaryDirectory() as tmp:
+                report = farmkit.run_sveden(["report", "-o", tmp, "--month", MONTH, "--format", "html", "--format", "xlsx"], url)
+        rep = replay(requests, FAST)
+        pages = len(requests)
+        out["pipeline"] = {"seconds": crawl["seconds"], "pages_per_s": pages / crawl["seconds"], "cpu": crawl["cpu"], "rss_mb": crawl["rss_mb"]}
+        out["replay"] = {"seconds": rep["wall"], "pages_per_s": pages / rep["wall"], "cpu": rep["cpu"], "rss_mb": rep["rss_mb"],
+                         "responses": rep["responses"], "failed": rep["failed"], "parsed_html": rep["parsed"],
+                         "status_match": rep["status_match"] / max(1, pages)}
+        out["requests"] = pages
+        out["ratio"] = out["pipeline"]["pages_per_s"] / out["replay"]["pages_per_s"]
+        out["reports"] = {"seconds": report["seconds"], "cpu": report["cpu"], "rss_mb": report["rss_mb"]}
+        if profile:
+            with farmkit.database(db) as url:
+                farmkit.import_registry(farm, url)
+                prof = farmkit.run_sveden(crawl_args(FAST), url, profile=True)
+            sampled = {k: v for k, v in prof["stages"].items() if k != "idle"}
+            busy = sum(sampled.values()) or 1.0
+            cpu = {k: v / busy * crawl["cpu"] for k, v in sampled.items()}
+            cpu["reports"] = cpu.get("reports", 0.0) + report["cpu"]
+            out["profile"] = {"sampled_seconds": prof["stages"], "profiled_wall": prof["seconds"], "profiled_cpu": prof["cpu"],
+                              "cpu_seconds": cpu, "cpu_ms_per_page": {k: 1000 * v / pages for k, v in cpu.items()}}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sites", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    r = measure(args.sites, args.seed, args.db, not args.no_profile)
+    if args.json:
+        farmkit.emit(r, True)
+        return
+    p, q = r["pipeline"], r["replay"]
+    print(f"{r['sites']} sites, {r['requests']} requests ({r['db']}; {' '.join(FAST)})")
+    print(f"  sveden crawl : {p['seconds']:.1f} s, {p['pages_per_s']:.0f} pages/s, CPU {p['cpu']:.1f} s, peak RSS {p['rss_mb']:.0f} MB")
+    print(f"  raw replay   : {q['seconds']:.1f} s, {q['pages_per_s']:.0f} pages/s, CPU {q['cpu']:.1f} s, peak RSS {q['rss_mb']:.0f} MB"
+          f" (statuses as recorded: {q['status_match']:.1%}, failed {q['failed']})")
+    print(f"  ratio pipeline/replay pages/s: {r['ratio']:.2f} (target ≥ 0.80)")
+    if "profile" in r:
+        pr = r["profile"]
+        order = ["crawl", "extraction", "judging", "storage", "reports", "startup"]
+        print("  CPU ms per page: " + ", ".join(f"{k} {pr['cpu_ms_per_page'].get(k, 0):.2f}" for k in order)
+              + f"  (reports: sveden report html+xlsx, {r['reports']['seconds']:.1f} s wall)")
+
+
+if __name__ == "__main__":
+    main()
