@@ -130,16 +130,21 @@ def judge_decision(session: Session, row: ReviewDecision, check: Any, month: str
     if finding.status not in OPEN_STATUSES:
         return Applied(row, "resolved", "", finding.status)
     overdue = bool(row.decision == "fix_planned" and row.due_date and check.checked_at and check.checked_at.date() > row.due_date)
-    if row.check_id == check.id:
-        return Applied(row, "applies", "", finding.status, overdue)
+    note = evidence_changed(session, row, finding)
+    return Applied(row, "lapsed" if note else "applies", note, finding.status, overdue)
+
+
+def evidence_changed(session: Session, row: ReviewDecision, finding: Finding) -> str:
+    """Why the decision no longer holds for ``finding`` (Russian), or "" while its evidence is unchanged:
+    the same check, the same page fingerprint when one was recorded, else the same message."""
+    if row.check_id == finding.check_id:
+        return ""
     if row.basis_hash:
         now = fingerprint(session, finding)
         if now == row.basis_hash:
-            return Applied(row, "applies", "", finding.status, overdue)
-        return Applied(row, "lapsed", "страница изменилась после решения" if now else "страница, на которой принято решение, не прочитана", finding.status, overdue)
-    if finding.message == row.basis_message:
-        return Applied(row, "applies", "", finding.status, overdue)
-    return Applied(row, "lapsed", "изменилось то, что найдено на сайте", finding.status, overdue)
+            return ""
+        return "страница изменилась после решения" if now else "страница, на которой принято решение, не прочитана"
+    return "" if finding.message == row.basis_message else "изменилось то, что найдено на сайте"
 
 
 def reviewed_status(status: str, applied: Applied | None) -> str:

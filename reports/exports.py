@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +68,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class Column:
     key: str
     title: str
-    kind: str = "text"  # text | int | num (one decimal) | pct (0–100, one decimal)
+    kind: str = "text"  # text | int | num (one decimal) | pct (0–100, one decimal) | date (ISO text)
     width: int = 14
+    choices: tuple[str, ...] = ()  # XLSX: the cell offers these values (a list validation)
 
 
 @dataclass
@@ -240,7 +241,11 @@ def meta(ds: Dataset, generated_at: datetime) -> dict[str, Any]:
 
 
 def build_tables(session: Session, ds: Dataset, trend: summary.Trend) -> list[Table]:
-    return [summary_table(ds, trend), organizations_table(ds), findings_table(session, ds), rules_table()]
+    from reports.review_export import add_review_columns  # noqa: PLC0415 - it builds on Column
+
+    found = findings_table(session, ds)
+    add_review_columns(session, ds, found)  # the state across months and the reviewer's decision, editable
+    return [summary_table(ds, trend), organizations_table(ds), found, rules_table()]
 
 
 # --- writers ---------------------------------------------------------------------------------
@@ -253,6 +258,8 @@ def _clean(text: str) -> str:
 def _csv_value(value: Any, kind: str) -> str:
     if value is None:
         return ""
+    if kind == "date" and value:
+        return ".".join(reversed(str(value).split("-")))
     if kind in ("num", "pct") and isinstance(value, (int, float)):
         return f"{value:.1f}".replace(".", ",")
     if isinstance(value, bool):
@@ -287,6 +294,26 @@ def write_json(tables: Iterable[Table], info: dict[str, Any], path: Path) -> Pat
     return path
 
 
+def _validations(ws: Any, table: Table) -> None:
+    """Cells a reviewer fills: a list of values, or a date; a wrong entry is refused by Excel itself."""
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
+
+    last = max(len(table.rows) + 1, 1000)  # room for rows the reviewer adds below
+    for i, col in enumerate(table.columns, 1):
+        letter = get_column_letter(i)
+        if col.choices:
+            dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True, showErrorMessage=True,
+                                errorTitle=col.title, error="Выберите значение из списка: " + "; ".join(col.choices))
+        elif col.kind == "date":
+            dv = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True, showErrorMessage=True,
+                                errorTitle=col.title, error="Введите дату, например 31.12.2026")
+        else:
+            continue
+        dv.add(f"{letter}2:{letter}{last}")
+        ws.data_validations.append(dv)
+
+
 def write_xlsx(tables: Iterable[Table], info: dict[str, Any], path: Path) -> Path:
     from openpyxl import Workbook  # noqa: PLC0415
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
@@ -307,6 +334,7 @@ def write_xlsx(tables: Iterable[Table], info: dict[str, Any], path: Path) -> Pat
         ws.freeze_panes = "A2" if table.key != "organizations_sections" else "C2"
         last = get_column_letter(len(table.columns))
         ws.auto_filter.ref = f"A1:{last}{len(table.rows) + 1}"
+        _validations(ws, table)
         header = []
         for col in table.columns:
             cell = WriteOnlyCell(ws, value=col.title)
@@ -323,6 +351,10 @@ def write_xlsx(tables: Iterable[Table], info: dict[str, Any], path: Path) -> Pat
                         cell = WriteOnlyCell(ws, value=value)
                         cell.data_type = "s"
                         value = cell
+                elif kind == "date" and value:
+                    cell = WriteOnlyCell(ws, value=date.fromisoformat(value))
+                    cell.number_format = "DD.MM.YYYY"
+                    value = cell
                 elif value is not None and kind in formats:
                     cell = WriteOnlyCell(ws, value=value)
                     cell.number_format = formats[kind]

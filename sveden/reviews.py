@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from checks import catalogue
 from reports.data import finished_months, monthly_runs
-from reports.decisions import DECISION_TITLES, OPEN_STATUSES, Finding, decision_title, finding_of, fingerprint
+from reports.decisions import DECISION_TITLES, OPEN_STATUSES, Finding, decision_title, evidence_changed, finding_of, fingerprint
 from storage.models import Check, Organization, ReviewDecision
 from storage.reviews import NewDecision, add_decision, current_decisions
 
@@ -229,10 +229,12 @@ def import_xlsx(session: Session, path: Path, author: str, created_at: datetime 
     source = path.name
     for n, req in requests:
         now = in_force.get((req.org_id, req.rule))
-        if now is not None and (now.decision, now.reason, now.evidence_url, now.due_date) == (req.decision, req.reason, req.evidence_url, req.due_date):
-            result.unchanged += 1
-            continue
         try:
+            if now is not None and (now.decision, now.reason, now.evidence_url, now.due_date) == (req.decision, req.reason, req.evidence_url, req.due_date):
+                # The same decision again: nothing to record while it holds; a lapsed one is made anew.
+                if not evidence_changed(session, now, locate(session, req.org_id, req.rule, month)[1]):
+                    result.unchanged += 1
+                    continue
             row = record(session, req, author, month, f"файл {source}, строка {n}", created_at)
         except ReviewError as exc:
             errors.append(f"строка {n}: {exc}")

@@ -1,0 +1,132 @@
+"""The life of each finding across months: every organization × audit code pair that has failed has a
+state in the report's month —
+
+- ``new``: fails now and never failed before (in the months kept);
+- ``persisting``: failed at the last check and fails now, for N months (since its streak began);
+- ``fixed``: failed at the last check, passes now (or no longer applies);
+- ``regressed``: fails again after it had been fixed;
+- ``not_checked``: failed at the last check, and this month's check could not judge it (the site was
+  not checked, or the item could not be checked or needs a person's review).
+
+A month in which a pair could not be judged neither ends nor starts its streak. The time to fix is
+counted in calendar months from the first month of the streak to the month it was found fixed.
+One query per chunk of checks over ``item_results`` (only failed and unjudged rows are read).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reports.data import Dataset, _chunks
+from storage.models import ItemResult
+
+STATES = ("new", "persisting", "regressed", "fixed", "not_checked")
+STATE_TITLES = {
+    "new": "новое",
+    "persisting": "сохраняется",
+    "regressed": "вернулось",
+    "fixed": "исправлено",
+    "not_checked": "не проверено в этом месяце",
+}
+OPEN = "fail"
+UNJUDGED = ("needs_review", "error")
+
+
+def month_index(month: str) -> int:
+    year, m = month.split("-")
+    return int(year) * 12 + int(m) - 1
+
+
+def months_between(first: str, last: str) -> int:
+    return month_index(last) - month_index(first)
+
+
+@dataclass(slots=True)
+class Life:
+    org_id: str
+    rule: str
+    state: str  # STATES
+    since: str  # the month the current (or, for ``fixed``, the ended) streak began
+    months: int  # persisting: calendar months since ``since``, this one included; fixed: months it took
+    status: str  # "fail" when it fails this month, "" otherwise
+
+
+@dataclass
+class Lifecycle:
+    month: str
+    pairs: dict[tuple[str, str], Life] = field(default_factory=dict)
+    # Every fix seen in the months kept: (org id, rule, month fixed, months it took).
+    fixes: list[tuple[str, str, str, int]] = field(default_factory=list)
+
+    def of_state(self, state: str, org_ids: Iterable[str] | None = None) -> list[Life]:
+        wanted = None if org_ids is None else set(org_ids)
+        return [v for v in self.pairs.values() if v.state == state and (wanted is None or v.org_id in wanted)]
+
+    def counts(self, org_ids: Iterable[str]) -> Counter[str]:
+        wanted = set(org_ids)
+        return Counter(v.state for v in self.pairs.values() if v.org_id in wanted)
+
+    def median_time_to_fix(self, org_ids: Iterable[str]) -> float | None:
+        """Median months from the first failing month to the fix, over the fixes of the months kept."""
+        wanted = set(org_ids)
+        took = [n for org, _, _, n in self.fixes if org in wanted]
+        return float(statistics.median(took)) if took else None
+
+
+def lifecycle(session: Session, ds: Dataset) -> Lifecycle:
+    sources = {**ds.history, ds.month: ds.current}
+    months = [m for m in ds.months if m in sources]
+    check_month: dict[int, tuple[str, str]] = {}
+    for m in months:
+        for org_id, c in sources[m].items():
+            if c.checked and org_id in ds.orgs:
+                check_month[c.id] = (m, org_id)
+    failed: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # pair → month → status
+    unjudged: dict[str, set[tuple[str, str]]] = defaultdict(set)  # month → pairs
+    for chunk in _chunks(sorted(check_month)):
+        q = select(ItemResult.check_id, ItemResult.rule, ItemResult.status).where(
+            ItemResult.check_id.in_(list(chunk)), ItemResult.status.in_([OPEN, *UNJUDGED]))
+        for check_id, rule, status in session.execute(q):
+            m, org_id = check_month[check_id]
+            if status == OPEN:
+                failed[(org_id, rule)][m] = status
+            else:
+                unjudged[m].add((org_id, rule))
+    out = Lifecycle(ds.month)
+    for (org_id, rule), fails in failed.items():
+        last_known = ""  # "open" | "closed"
+        ever_open = False
+        since = ""
+        state = ""
+        took = 0
+        for m in months:
+            c = sources[m].get(org_id)
+            judged = c is not None and c.checked and (org_id, rule) not in unjudged[m]
+            if not judged:
+                state = "not_checked" if last_known == "open" else ""
+                continue
+            if m in fails:
+                if last_known == "open":
+                    state = "persisting"
+                else:
+                    state = "regressed" if ever_open else "new"
+                    since = m
+                ever_open, last_known = True, "open"
+            else:
+                if last_known == "open":
+                    state, took = "fixed", months_between(since, m)
+                    out.fixes.append((org_id, rule, m, took))
+                else:
+                    state = ""
+                last_known = "closed"
+        if not state:
+            continue
+        span = took if state == "fixed" else months_between(since, ds.month) + 1
+        out.pairs[(org_id, rule)] = Life(org_id, rule, state, since, span, fails.get(ds.month, ""))
+    return out
