@@ -112,6 +112,37 @@ class Probe(TypedDict):
     error: NotRequired[str]
 
 
+class DocumentFacts(TypedDict):
+    """What a linked document is (``crawler.documents``), keyed in ``documents`` by the URL as linked.
+
+    Only documents that answered 2xx (or 304 to a conditional request) are here; facts are read
+    from the file, never verdicts. Optional keys appear where they apply (PDF, package, HTML).
+    """
+
+    final_url: str
+    status: int  # 2xx (a 304 reuses last month's facts: ``cached``)
+    content_type: str  # the Content-Type header as sent
+    kind: str  # by content: pdf docx odt doc xls xlsx ods ppt pptx rtf text html image zip rar 7z signature empty unknown
+    size: NotRequired[int]  # bytes (Content-Length when the download stopped at the cap)
+    truncated: NotRequired[bool]  # over SVEDEN_DOCUMENT_MAX_BYTES: only the type is known
+    opens: NotRequired[bool | None]  # parses (None: not read)
+    sha256: NotRequired[str]
+    etag: NotRequired[str]
+    last_modified: NotRequired[str]
+    cached: NotRequired[str]  # not_modified (304) | same_hash: facts of the stored analysis
+    encrypted: NotRequired[bool]
+    password: NotRequired[bool]  # a password is needed to open it
+    copy_allowed: NotRequired[bool]  # encrypted PDFs: copying text permitted
+    pages: NotRequired[int]
+    pages_checked: NotRequired[int]  # the first pages read for text (SVEDEN_DOCUMENT_TEXT_PAGES)
+    text_pages: NotRequired[int]  # of those, pages with text
+    text_chars: NotRequired[int]  # letters and digits of the text read
+    stamp: NotRequired[bool]  # the text says «подписан(о) электронной подписью»
+    signatures: NotRequired[list[dict[str, Any]]]  # {form: pdf|ooxml|odf, field, signer, signed_at, intact: bool|None}
+    detached: NotRequired[dict[str, Any]]  # {url, kind, linked}: a .sig/.p7s beside it
+    html: NotRequired[dict[str, Any]]  # an HTML answer: {title, heading, text (300 chars), password (a password field)}
+
+
 class Outcome(TypedDict):
     status: str  # see OUTCOMES
     message: str
@@ -130,6 +161,7 @@ class SiteArtifact(TypedDict):
     sections: dict[str, SectionMeta]
     pages: list[Page]
     probes: dict[str, Probe]
+    documents: NotRequired[dict[str, DocumentFacts]]  # absent in artifacts of crawls without document facts
     stats: dict[str, Any]
 
 

@@ -15,6 +15,9 @@ __all__ = ["ALL_TYPES", "Example", "OrgType", "Section", "Status", "link", "orde
 
 SAMPLE_TEXT = "Пример значения"
 SAMPLE_DOC = "http://127.0.0.1/docs/sample.pdf"
+# What the crawler records when a missing document is redirected to an error page answering 200.
+SOFT_404 = {"status": 200, "final_url": "http://127.0.0.1/error-404", "content_type": "text/html", "kind": "html",
+            "html": {"title": "Ошибка", "heading": "Страница не найдена", "text": "Страница не найдена", "password": False}}
 
 
 def _wrap(parent: str, inner: str) -> str:
@@ -36,6 +39,8 @@ def default_examples(rule: Rule, parent_optional: bool = False) -> tuple[Example
         examples = [
             Example(_wrap(rule.parent, good), Status.passed, "ссылка на документ, который открывается", probes={SAMPLE_DOC: 200}),
             Example(_wrap(rule.parent, good), Status.fail, "ссылка на документ, который не открывается (404)", probes={SAMPLE_DOC: 404}),
+            Example(_wrap(rule.parent, good), Status.fail, "ссылка на .pdf ведёт на страницу ошибки, отвечающую 200", probes={SAMPLE_DOC: 200},
+                    documents={SAMPLE_DOC: SOFT_404}),
             Example(_wrap(rule.parent, f'<span itemprop="{p}">отсутствует</span>'), Status.passed, "размеченное «отсутствует» вместо документа"),
             Example(_wrap(rule.parent, f'<span itemprop="{p}">Документ</span>'), Status.fail, "разметка без ссылки на документ"),
         ]

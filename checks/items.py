@@ -6,7 +6,7 @@ import re
 from typing import NamedTuple
 
 from artifacts.failures import plain_message
-from checks import catalogue
+from checks import catalogue, documents
 from checks.views import Node, SectionView, SiteView, legacy_key
 from checks.messages import attr
 from checks.hiding import hidden_message
@@ -64,6 +64,8 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
     unprobed: list[str] = []  # over the probe limit
     robots: list[str] = []  # robots.txt forbids them
     out_of_time: list[str] = []
+    not_documents: list[str] = []  # answered 2xx with something else (checks.documents)
+    pages: list[str] = []  # a web page where the item needs a document
     ok = 0
     statements = 0
     for n in nodes:
@@ -76,7 +78,11 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
             if probe is None:
                 unprobed.append(h)
             elif probe.get("status") in OK_PROBE:
-                ok += 1
+                found = documents.finding(site, h, rule.itemprop not in documents.PAGE_TARGETS)
+                if found is None:
+                    ok += 1
+                else:
+                    (not_documents if found.status is Status.fail else pages).append(f"{h} — {found.what}")
             elif probe.get("error_kind") == "robots_disallowed":
                 robots.append(h)
             elif probe.get("error_kind") == "time_budget":
@@ -87,6 +93,9 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
     if broken:
         shown = "; ".join(broken[:5]) + (f" и ещё {len(broken) - 5}" if len(broken) > 5 else "")
         return Verdict(Status.fail, f"документ не открывается: {shown}")
+    if not_documents:
+        shown = "; ".join(not_documents[:3]) + (f" и ещё {len(not_documents) - 3}" if len(not_documents) > 3 else "")
+        return Verdict(Status.fail, f"по ссылке не документ: {shown}")
     if out_of_time and not ok:
         return Verdict(Status.error, f"не проверено: исчерпан лимит времени на сайт ({len(out_of_time)} ссылок, например {out_of_time[0]})", "time_budget")
     if ok:
@@ -95,6 +104,8 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
         return Verdict(Status.passed, f"документ открывается (ссылок: {ok}{note})")
     if statements:
         return Verdict(Status.passed, "размещено указание на отсутствие документа")
+    if pages:
+        return Verdict(Status.needs_review, f"по ссылке веб-страница, а не файл документа — проверьте, что на ней текст документа: {pages[0]}")
     if robots:
         return Verdict(Status.needs_review, f"robots.txt сайта запрещает проверку {_documents(robots)}", "robots_documents")
     if unprobed:

@@ -78,6 +78,7 @@ ACTS = {
     "1006": "Постановление Правительства РФ № 1006 от 02.08.2019",  # its text is not in the legal base: no point named
     "86н": "Приказ Минфина России № 86н от 21.07.2011",  # information of state (municipal) institutions on bus.gov.ru
     "МР9": "Методические рекомендации Рособрнадзора v9",
+    "63-ФЗ": "Федеральный закон № 63-ФЗ «Об электронной подписи»",
     # No federal text in the project's legal base requires it on the school's own site: said so.
     "практика": "Региональная практика",
     # A regional rules file (``checks.regional``): the point is the council's decision.
@@ -167,6 +168,8 @@ class Example:
     org_type: OrgType = OrgType.school
     # Status of document links by URL, as a crawl would have probed them.
     probes: dict[str, int] = field(default_factory=dict)
+    # Facts of downloaded documents by URL (``artifacts.schema.DocumentFacts``), as a crawl gathered them.
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     page: str = "section"
     registry: dict[str, Any] | None = None
     busgov: dict[str, Any] | None = None

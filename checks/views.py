@@ -75,6 +75,9 @@ class SiteView:
         self.artifact = artifact
         self.pages: list[dict[str, Any]] = artifact.get("pages", [])
         self.probes: dict[str, dict[str, Any]] = artifact.get("probes", {})
+        # Facts of downloaded documents by URL (``checks.documents``); not gathered by older crawls.
+        self.documents_gathered = "documents" in artifact
+        self.documents: dict[str, dict[str, Any]] = artifact.get("documents") or {}
         self.sections_meta: dict[str, dict[str, Any]] = artifact.get("sections", {})
         self.views: dict[str, SectionView] = {}
         for slug, meta in self.sections_meta.items():
@@ -103,9 +106,18 @@ class SiteView:
         return index
 
     @cached_property
+    def document_by_key(self) -> dict[str, dict[str, Any]]:
+        """Document facts by ``url_key`` (the first wins)."""
+        return _by_key(self.documents)
+
+    @cached_property
     def probe_by_key(self) -> dict[str, dict[str, Any]]:
         """Document probes by ``url_key`` (the first probe wins)."""
-        index: dict[str, dict[str, Any]] = {}
-        for url, probe in self.probes.items():
-            index.setdefault(url_key(url), probe)
-        return index
+        return _by_key(self.probes)
+
+
+def _by_key(by_url: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    index: dict[str, dict[str, Any]] = {}
+    for url, value in by_url.items():
+        index.setdefault(url_key(url), value)
+    return index

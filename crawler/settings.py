@@ -88,6 +88,7 @@ SVEDEN_PRIVATE_ALLOWLIST: list[str] = []
 EXTENSIONS = {
     "crawler.extensions.ProbeHeadersOnly": 500,
     "crawler.progress.CheckProgress": 600,  # off unless SVEDEN_CHECK_PROGRESS is set
+    "crawler.docfetch.DocumentStream": 510,  # document downloads go to temporary files, cut at the cap
 }
 # Progress of `sveden check` on stderr: "tty" (one line rewritten in place), "lines", or "" (none).
 SVEDEN_CHECK_PROGRESS = ""
@@ -113,6 +114,22 @@ SVEDEN_PROBE_PATHS: list[str] = []
 SVEDEN_SITE_TIME_BUDGET = 300.0
 SVEDEN_PROBE_TIME_BUDGET = 90.0  # of that, for document probes (tarpits fail fast)
 SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot still applies delays)
+
+# Documents the items link to are downloaded and read (crawler/docfetch.py, crawler/documents.py):
+# type by content, opens, encryption, PDF text layer, signatures. Within the probe time budget.
+SVEDEN_DOCUMENTS = True  # false: HEAD probes only, as before
+SVEDEN_DOCUMENT_MAX_BYTES = 15 * 1024 * 1024  # a larger document keeps its first bytes (its type), not its facts
+SVEDEN_DOCUMENT_BUDGET = 60  # documents downloaded per site; the rest are HEAD-probed
+SVEDEN_DOCUMENT_BYTES_BUDGET = 150 * 1024 * 1024  # bytes of documents per site
+SVEDEN_DOCUMENT_TIME_BUDGET = 60.0  # seconds of document downloads per site (0 = none)
+SVEDEN_DOCUMENT_CONCURRENCY = 6  # downloads and analyses in flight in the whole process (memory: × the cap)
+SVEDEN_DOCUMENT_TEXT_PAGES = 30  # PDF pages read for the text layer
+SVEDEN_DOCUMENT_TMPDIR = ""  # where documents wait for their analysis ("" = the system's temporary directory)
+# The facts of last month's documents (a SQLite file written by the orchestration; "" = none).
+SVEDEN_DOCUMENT_CACHE = ""
+# itemprops whose documents must be signed electronically: a detached .sig/.p7s beside them is
+# looked for even when not linked. Set by ``sveden.gather`` from the audits.
+SVEDEN_SIGNED_ITEMPROPS: list[str] = []
 # The site's own stylesheets read to tell hidden markup (order 1493 п.27): each fetched once per site.
 SVEDEN_STYLESHEETS = 8  # per site (0: none; the pages' <style> and style attributes are read all the same)
 SVEDEN_STYLESHEET_MAXSIZE = 1024 * 1024  # bytes; a larger stylesheet is left unread

@@ -26,6 +26,7 @@ from artifacts import layout
 from artifacts import patterns as fp
 from artifacts.schema import OUTCOMES, SITE_VERSION
 from crawler import discovery
+from crawler.docfetch import DocumentFetcher
 from crawler.errors import TimeBudgetExceeded, classify_exception, classify_status, dropped_connection
 from artifacts.urls import same_site, url_host_key
 from crawler.css import CssRule, parse_stylesheet
@@ -74,7 +75,9 @@ class SiteCrawl:
             self.probe_paths = [p for p in settings.getlist("SVEDEN_PROBE_PATHS") if isinstance(p, str) and p.startswith("/")]
             self.stylesheet_limit = settings.getint("SVEDEN_STYLESHEETS")
             self.stylesheet_maxsize = settings.getint("SVEDEN_STYLESHEET_MAXSIZE")
+            self.docs: DocumentFetcher | None = DocumentFetcher(self, settings)
         else:
+            self.docs = None
             self.probe_paths = []
             self.stylesheet_limit = self.stylesheet_maxsize = 0
             self.probe_itemprops = frozenset()
@@ -86,6 +89,7 @@ class SiteCrawl:
         self.pages: list[dict[str, Any]] = []
         self.page_index: dict[str, int] = {}
         self.probes: dict[str, dict[str, Any]] = {}
+        self.documents: dict[str, dict[str, Any]] = {}  # facts of the downloaded documents (crawler.docfetch)
         self.sections: dict[str, dict[str, Any]] = {}
         # The site's hosts in one form (artifacts.urls.host_key): a registry's «школа.рф» and the
         # «xn--80atdl2c.xn--p1ai» it answers from are one host.
@@ -340,7 +344,10 @@ class SiteCrawl:
         self.unprobed = max(0, len(urls) - self.probe_budget)
         # Probes have their own time budget too: a tarpit of never-answering documents fails fast.
         deadline = time.monotonic() + self.probe_time_budget if self.probe_time_budget > 0 else None
-        await asyncio.gather(*(self.probe(u, deadline) for u in urls[: self.probe_budget]))
+        if self.docs is not None:
+            await self.docs.fetch_all(urls[: self.probe_budget], deadline)
+        else:
+            await asyncio.gather(*(self.probe(u, deadline) for u in urls[: self.probe_budget]))
 
     def finish(self, status: str, message: str, http_status: int | None) -> dict[str, Any]:
         if status not in ("ok",) and not message:
@@ -357,10 +364,13 @@ class SiteCrawl:
             "sections": self.sections,
             "pages": self.pages,
             "probes": self.probes,
+            "documents": self.documents,
             "stats": {
                 "pages": sum(1 for p in self.pages if p.get("status")),
                 "probes": len(self.probes),
                 "unprobed_links": self.unprobed,
+                "documents": len(self.documents),
+                "documents_over_budget": self.docs.skipped if self.docs is not None else 0,
                 "skipped_pages": self.skipped_pages,
                 "stylesheets": len(self.stylesheets),
                 "stylesheets_unread": self.stylesheets_unread,

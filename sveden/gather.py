@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from checks import catalogue
+from checks.audits.documents import SIGNED_ITEMPROPS
 
 
 def gather_settings() -> dict[str, Any]:
@@ -23,6 +24,8 @@ def gather_settings() -> dict[str, Any]:
         "SVEDEN_PROBE_ITEMPROPS": list(catalogue.link_itemprops()),
         "SVEDEN_PROBE_LINK_TEXTS": list(catalogue.probe_link_texts()),
         "SVEDEN_PROBE_PATHS": list(catalogue.probe_paths()),
+        # Documents whose electronic signature the audits look for (a .sig/.p7s beside them, FIL005).
+        "SVEDEN_SIGNED_ITEMPROPS": list(SIGNED_ITEMPROPS),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from checks import catalogue
 from checks.model import Kind, OrgType
 from sitekit import Route, page
+from testbed.documents import text_pdf
 
 
 def element(rule, doc: str) -> str:
@@ -14,7 +15,8 @@ def element(rule, doc: str) -> str:
 
 
 def compliant_site(org_type: OrgType, name: str = "МБОУ «Средняя общеобразовательная школа № 3»") -> dict[str, Route]:
-    routes: dict[str, Route] = {"/docs/doc.pdf": Route(b"%PDF-1.4", content_type="application/pdf")}
+    # A real PDF with a text layer: the document audits (FIL) read the file.
+    routes: dict[str, Route] = {"/docs/doc.pdf": Route(text_pdf(["Document of the compliant school", "with a text layer on every page"]), content_type="application/pdf")}
     menu = ['<a href="/sveden/">Сведения об образовательной организации</a>']
     index = []
     for section in catalogue.sections():

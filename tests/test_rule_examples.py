@@ -22,7 +22,7 @@ def page_of(url: str, html: str, role: str, section: str) -> dict:
     return page
 
 
-def site_with(section: str, html: str, probes: dict[str, int]) -> SiteView:
+def site_with(section: str, html: str, probes: dict[str, int], documents: dict[str, dict] | None = None) -> SiteView:
     """A site whose subsection ``section`` is ``html`` (an item rule's example)."""
     url = f"http://127.0.0.1/sveden/{section}/"
     return SiteView(
@@ -32,6 +32,7 @@ def site_with(section: str, html: str, probes: dict[str, int]) -> SiteView:
             "pages": [page_of(url, html, "section", section)],
             "sections": {section: {"url": url, "page": 0, "addrefs": [], "status": 200}},
             "probes": {u: {"status": s} for u, s in probes.items()},
+            **({"documents": documents} if documents else {}),
         }
     )
 
@@ -40,9 +41,10 @@ def context_for(audit, example: Example) -> Context:
     if example.page == "home":
         site = SiteView({"url": "http://127.0.0.1/", "host": "127.0.0.1", "outcome": {"status": "ok"},
                          "pages": [page_of("http://127.0.0.1/", example.html, "home", "")], "sections": {},
-                         "probes": {u: {"status": s} for u, s in example.probes.items()}})
+                         "probes": {u: {"status": s} for u, s in example.probes.items()},
+                         **({"documents": example.documents} if example.documents else {})})
     elif isinstance(audit, Rule):
-        site = site_with(audit.section, example.html, example.probes)
+        site = site_with(audit.section, example.html, example.probes, example.documents)
     elif example.page == "section" and example.html:  # a site-wide audit of subsection pages (VIS)
         site = site_with("common", example.html, example.probes)
     else:
@@ -86,7 +88,7 @@ def test_rules_with_a_meaning_of_their_own_have_hand_written_examples():
 def test_every_audit_declares_what_the_catalogue_shows():
     for a in catalogue.audits():
         assert a.title and a.failure_title and a.description and a.legal and a.requires, a.code
-        assert a.group in ("items", "feedback", "busgov", "personal", "noko", "crosscheck", "visibility"), a.code
+        assert a.group in ("items", "feedback", "busgov", "personal", "noko", "crosscheck", "visibility", "documents"), a.code
         assert all(ref.tag.count(":") == 1 for ref in a.legal), a.code
 
 
@@ -99,7 +101,7 @@ def test_codes_are_unique_and_stable_in_shape():
         if isinstance(a, Rule):
             assert a.code[:3] == prefixes[a.section], a.code
         else:
-            assert a.code[:3] == {"feedback": "FBK", "busgov": "BUS", "personal": "PDN", "noko": "NOK", "crosscheck": "CRD", "visibility": "VIS"}[a.group], a.code
+            assert a.code[:3] == {"feedback": "FBK", "busgov": "BUS", "personal": "PDN", "noko": "NOK", "crosscheck": "CRD", "visibility": "VIS", "documents": "FIL"}[a.group], a.code
 
 
 def test_audit_error_becomes_error_result_not_a_crash(monkeypatch):

@@ -4,4 +4,4 @@ Item rules live in ``checks/sections`` (one module per subsection). A new kind o
 new module here (or a new audit in one), the artifact field it needs, and its examples.
 """
 
-AUDIT_MODULES = ("feedback", "busgov", "noko", "personal", "crosscheck", "visibility")
+AUDIT_MODULES = ("feedback", "busgov", "noko", "personal", "crosscheck", "visibility", "documents")

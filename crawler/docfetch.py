@@ -1,0 +1,309 @@
+"""Downloading the documents a site links to, within bounds, into facts (``crawler.documents``).
+
+Each document is streamed into a temporary file (:class:`DocumentStream`, a Scrapy extension on
+``headers_received``/``bytes_received``) and stops at ``SVEDEN_DOCUMENT_MAX_BYTES``: a larger one
+keeps its first bytes, enough to tell its type. The site's document budget (count, bytes, seconds)
+bounds the work; links past it are probed with HEAD as before. Analyses run in threads, at most
+``SVEDEN_DOCUMENT_CONCURRENCY`` downloads and analyses at once in the process, so memory stays
+bounded whatever the number of sites. The file is deleted as soon as its facts are read.
+
+Known documents (``SVEDEN_DOCUMENT_CACHE``: a SQLite file the orchestration exports from its
+database, table ``documents(url, etag, last_modified, sha256, facts)``) are asked with
+If-None-Match / If-Modified-Since; a 304, or a body with the same hash, reuses the stored facts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import StopDownload
+
+from artifacts import personal
+from artifacts.doctypes import extension
+from crawler import documents
+from crawler.errors import classify_exception
+
+log = logging.getLogger(__name__)
+SIGNATURE_SUFFIXES = (".sig", ".p7s")
+SIGNATURE_MAX_BYTES = 1 << 20
+_limits: dict[int, asyncio.Semaphore] = {}  # per event loop: one process-wide limit
+
+
+class Sink:
+    """Where one download's bytes go: a temporary file, cut at ``cap`` bytes."""
+
+    def __init__(self, path: Path, cap: int):
+        self.path = path
+        self.cap = cap
+        self.size = 0
+        self.truncated = False
+        self.fh = open(path, "wb")
+
+    def start(self) -> None:  # a new response (after a redirect): its body replaces the last one's
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.size = 0
+        self.truncated = False
+
+    def write(self, data: bytes) -> bool:
+        """Write a chunk; True when the cap is reached and the download must stop."""
+        room = self.cap - self.size
+        self.fh.write(data[: max(room, 0)])
+        self.size += len(data)
+        if self.size > self.cap:
+            self.truncated = True
+            return True
+        return False
+
+    def close(self) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+
+
+class DocumentStream:
+    """The extension streaming document downloads (``meta["sveden_document"]``, a :class:`Sink`) to disk."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls()
+        crawler.signals.connect(ext.headers_received, signal=signals.headers_received)
+        crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
+        return ext
+
+    def headers_received(self, headers, body_length, request, spider):
+        sink = request.meta.get("sveden_document")
+        if sink is not None:
+            sink.start()
+
+    def bytes_received(self, data, request, spider):
+        sink = request.meta.get("sveden_document")
+        if sink is not None and sink.write(data):
+            raise StopDownload(fail=False)
+
+
+class KnownDocuments:
+    """The facts stored last time, by URL (a read-only SQLite file; absent: nothing known)."""
+
+    def __init__(self, path: str):
+        self.db: sqlite3.Connection | None = None
+        if path and os.path.exists(path):
+            try:
+                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            except sqlite3.Error as exc:
+                log.warning("document cache %s not read: %s", path, exc)
+
+    def get(self, url: str) -> dict[str, Any] | None:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT etag, last_modified, sha256, facts FROM documents WHERE url = ?", (url,)).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        return {"etag": row[0] or "", "last_modified": row[1] or "", "sha256": row[2] or "", "facts": json.loads(row[3] or "{}")}
+
+
+_known: dict[str, KnownDocuments] = {}
+
+
+def known_documents(path: str) -> KnownDocuments:
+    if path not in _known:
+        _known[path] = KnownDocuments(path)
+    return _known[path]
+
+
+class DocumentFetcher:
+    """One site's document downloads (its :class:`crawler.sitecrawl.SiteCrawl` records them)."""
+
+    def __init__(self, crawl, settings):
+        self.crawl = crawl
+        self.enabled = settings.getbool("SVEDEN_DOCUMENTS", True)
+        self.max_bytes = settings.getint("SVEDEN_DOCUMENT_MAX_BYTES")
+        self.count_budget = settings.getint("SVEDEN_DOCUMENT_BUDGET")
+        self.bytes_budget = settings.getint("SVEDEN_DOCUMENT_BYTES_BUDGET")
+        self.time_budget = settings.getfloat("SVEDEN_DOCUMENT_TIME_BUDGET")
+        self.text_pages = settings.getint("SVEDEN_DOCUMENT_TEXT_PAGES")
+        self.concurrency = max(1, settings.getint("SVEDEN_DOCUMENT_CONCURRENCY"))
+        self.workers = max(1, settings.getint("SVEDEN_SITE_CONCURRENCY"))
+        self.signed_itemprops = frozenset(settings.getlist("SVEDEN_SIGNED_ITEMPROPS"))
+        self.tmpdir = settings.get("SVEDEN_DOCUMENT_TMPDIR") or None
+        self.known = known_documents(settings.get("SVEDEN_DOCUMENT_CACHE") or "")
+        self.started = 0.0
+        self.count = 0
+        self.bytes = 0
+        self.skipped = 0
+        self.facts: dict[str, dict[str, Any]] = {}
+
+    def _limit(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        key = id(loop)
+        if key not in _limits:
+            _limits[key] = asyncio.Semaphore(self.concurrency)
+        return _limits[key]
+
+    def within_budget(self) -> bool:
+        if not self.enabled or self.count >= self.count_budget or self.bytes >= self.bytes_budget:
+            return False
+        return not (self.time_budget > 0 and self.started and time.monotonic() - self.started > self.time_budget)
+
+    def signature_links(self) -> dict[str, list[str]]:
+        """Detached signatures linked on the site's pages, by the document path they sign (without the suffix)."""
+        out: dict[str, list[str]] = {}
+        for page in self.crawl.pages:
+            for link in page.get("links") or []:
+                href = link.get("href", "").split("#")[0]
+                path = urlsplit(href).path
+                if path.lower().endswith(SIGNATURE_SUFFIXES):
+                    stem = path[: path.rfind(".")]
+                    out.setdefault(stem, []).append(href)
+                    out.setdefault(stem.rsplit(".", 1)[0], []).append(href)  # «ustav.sig» beside «ustav.pdf»
+        return out
+
+    def signed_urls(self) -> set[str]:
+        """Links of the itemprops whose documents must be signed (the orchestration names them)."""
+        urls: set[str] = set()
+        if not self.signed_itemprops:
+            return urls
+        for page in self.crawl.pages:
+            for node in page.get("microdata") or []:
+                if self.signed_itemprops.intersection(node["p"].split()):
+                    urls.update(node.get("h", []))
+        return urls
+
+    async def fetch_all(self, urls: list[str], deadline: float | None) -> None:
+        """Download ``urls`` as documents while the budget lasts; HEAD-probe the rest."""
+        self.started = time.monotonic()
+        sig_links = self.signature_links()
+        signed = self.signed_urls()
+
+        queue = list(reversed(urls))
+
+        async def worker() -> None:
+            # The budget is asked before each download, so bytes and seconds already spent count.
+            while queue:
+                url = queue.pop()
+                if not self.within_budget():
+                    self.skipped += self.enabled
+                    await self.crawl.probe(url, deadline)
+                    continue
+                self.count += 1
+                stem = urlsplit(url).path.rsplit(".", 1)[0]
+                await self.fetch(url, deadline, sig_links.get(stem, []), url in signed)
+
+        await asyncio.gather(*(worker() for _ in range(min(len(urls), self.workers))))
+
+    def _request(self, url: str, sink: Sink, known: dict[str, Any] | None) -> Request:
+        headers = {"Accept-Encoding": "identity"}
+        if known and known["facts"].get("status") in range(200, 300):
+            if known["etag"]:
+                headers["If-None-Match"] = known["etag"]
+            if known["last_modified"]:
+                headers["If-Modified-Since"] = known["last_modified"]
+        meta = {"sveden_document": sink, "download_maxsize": 0, "download_warnsize": 0, "download_timeout": 30, "max_retry_times": 0}
+        return Request(url, headers=headers, dont_filter=True, meta=meta)
+
+    async def download(self, url: str, cap: int, deadline: float | None, known: dict[str, Any] | None = None):
+        """(response or None, sink, error facts): the body is in ``sink.path``, the caller deletes it."""
+        fd, name = tempfile.mkstemp(prefix="sveden-doc-", dir=self.tmpdir)
+        os.close(fd)
+        sink = Sink(Path(name), cap)
+        try:
+            resp = await self.crawl._download(self._request(url, sink, known), deadline)
+        except Exception as exc:
+            sink.close()
+            kind, message = classify_exception(exc)
+            return None, sink, {"error_kind": kind, "error": message}
+        sink.close()
+        if resp.headers.get(b"Content-Encoding") and not sink.truncated and resp.body:
+            sink.path.write_bytes(resp.body)  # the server compressed it anyway: the decoded body
+            sink.size = len(resp.body)
+        return resp, sink, {}
+
+    async def fetch(self, url: str, deadline: float | None, signature_links: list[str], must_sign: bool) -> None:
+        known = self.known.get(url)
+        async with self._limit():
+            resp, sink, error = await self.download(url, self.max_bytes, deadline, known)
+            try:
+                if resp is None:
+                    self.crawl.probes[url] = {"method": "GET", "status": None, **error}
+                    return
+                self.bytes += sink.size
+                self.crawl.bytes += sink.size
+                facts = await self._facts(url, resp, sink, known)
+            finally:
+                sink.path.unlink(missing_ok=True)
+        status = facts.get("status")
+        self.crawl.probes[url] = {"method": "GET", "status": status}
+        if status not in range(200, 300):
+            return
+        if facts.get("kind") not in ("html", "signature", "image", "empty", "unknown"):
+            embedded = any(s.get("form") == "pdf" for s in facts.get("signatures") or [])
+            candidates = list(dict.fromkeys(signature_links)) or ([url + s for s in SIGNATURE_SUFFIXES] if must_sign and not embedded else [])
+            for cand in candidates[:2]:
+                detached = await self.detached(cand, deadline, linked=bool(signature_links))
+                if detached:
+                    facts["detached"] = detached
+                    break
+        self.crawl.documents[url] = facts
+
+    async def _facts(self, url: str, resp, sink: Sink, known: dict[str, Any] | None) -> dict[str, Any]:
+        headers = resp.headers
+        base: dict[str, Any] = {
+            "final_url": resp.url,
+            "status": resp.status,
+            "content_type": headers.get(b"Content-Type", b"").decode("latin-1")[:200],
+            "etag": headers.get(b"ETag", b"").decode("latin-1")[:200],
+            "last_modified": headers.get(b"Last-Modified", b"").decode("latin-1")[:100],
+        }
+        base = {k: v for k, v in base.items() if v != ""}
+        if resp.status == 304 and known:
+            return {**known["facts"], "cached": "not_modified", "etag": base.get("etag") or known["etag"], "last_modified": base.get("last_modified") or known["last_modified"]}
+        if resp.status not in range(200, 300):
+            return base
+        declared = headers.get(b"Content-Length")
+        base["size"] = int(declared) if sink.truncated and declared and declared.isdigit() else sink.size
+        base["truncated"] = sink.truncated
+        base["sha256"] = await asyncio.to_thread(documents.sha256_of, sink.path)
+        if known and known["sha256"] == base["sha256"] and not sink.truncated:
+            return {**known["facts"], **base, "cached": "same_hash"}
+        if sink.truncated:
+            with open(sink.path, "rb") as fh:
+                kind = documents.sniff_head(fh.read(documents.HEAD_BYTES))
+            return {**base, "kind": kind, "opens": None}
+        facts = await asyncio.to_thread(analyse_file, sink.path, extension(resp.url) or extension(url), self.text_pages)
+        return {**base, **facts}
+
+    async def detached(self, url: str, deadline: float | None, linked: bool) -> dict[str, Any] | None:
+        """A detached signature at ``url``: a CMS container that answers 2xx (a soft 404 is no signature)."""
+        resp, sink, error = await self.download(url, SIGNATURE_MAX_BYTES, deadline)
+        try:
+            if resp is None or resp.status not in range(200, 300):
+                return None
+            with open(sink.path, "rb") as fh:
+                kind = documents.sniff_head(fh.read(documents.HEAD_BYTES))
+        finally:
+            sink.path.unlink(missing_ok=True)
+        return {"url": url, "kind": kind, "linked": linked} if kind == "signature" or linked else None
+
+
+def analyse_file(path: Path, ext: str, text_pages: int) -> dict[str, Any]:
+    """The facts of one downloaded file (in a worker thread). Other scans of a document's text
+    join here through ``documents.analyse(on_text=…)``: the file is read once."""
+    text = personal.DocumentText()
+    facts = documents.analyse(path, extension=ext, text_pages=text_pages, on_text=text.add)
+    # What must not be published (issue 18): the text read once above, kept only as masked findings.
+    facts["personal"] = text.findings(facts.get("kind", ""))
+    if isinstance(facts.get("html"), dict):
+        facts["html"] = {k: personal.redact(v) if isinstance(v, str) else v for k, v in facts["html"].items()}
+    return facts
