@@ -18,7 +18,7 @@ from checks.views import SiteView
 
 # ---- names ----------------------------------------------------------------------------------
 
-_OWNERS = {"м": "муниципальное", "г": "государственное", "ч": "частное"}
+_OWNERS = {"м": "муниципальное", "г": "государственное", "фг": "федеральное государственное", "ч": "частное", "а": "автономная некоммерческая"}
 _FORMS = {"б": "бюджетное", "а": "автономное", "к": "казенное", "": ""}
 # The kind of institution after ownership and form; «ОУ» was written for both general and any
 # education in older charters, so both readings reduce to the same abbreviation.
@@ -28,6 +28,9 @@ _KINDS = {
     "поу": ("профессиональное образовательное учреждение",),
     "удо": ("учреждение дополнительного образования",),
     "оудо": ("образовательное учреждение дополнительного образования",),
+    "удпо": ("учреждение дополнительного профессионального образования",),
+    "оудпо": ("образовательное учреждение дополнительного профессионального образования",),
+    "оуво": ("образовательное учреждение высшего образования",),
     "у": ("учреждение",),
 }
 # Common words of school names and their abbreviations.
@@ -55,8 +58,8 @@ def _phrases() -> list[tuple[str, str]]:
 
 
 _PHRASES = _phrases()
-# «МБУ ДО», «МАОУ ДО», «д/с» written with spaces or slashes reduce to their one-token form.
-_SPLIT_ABBR = re.compile(r"\b([мгч][бак]?(?:о)?у)\s+(до)\b")
+# «МБУ ДО», «ГАУ ДПО», «ФГБОУ ВО» written with a space reduce to their one-token form.
+_SPLIT_ABBR = re.compile(r"(?<!\w)((?:фг|[мгча])[бак]?(?:д|п)?о?у)\s+(до|дпо|во)(?!\w)")
 _QUOTES = re.compile(r"[\"'«»“”„‟`´’‘]")
 _PUNCT = re.compile(r"[^\w№ ]+")
 _NUMBER = re.compile(r"№\s*")
@@ -76,7 +79,7 @@ def name_key(text: str) -> str:
     t = f" {_base_text(text)} "
     for full, abbr in _PHRASES:
         t = t.replace(f" {full} ", f" {abbr} ")
-    t = _SPLIT_ABBR.sub(lambda m: f"{m.group(1)}{m.group(2)}" if m.group(1).endswith("у") else m.group(0), t)
+    t = _SPLIT_ABBR.sub(lambda m: f"{m.group(1)}{m.group(2)}", t)
     return " ".join(t.replace("№ ", "№").split())
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from reports import data, exports, monthly, summary
+from reports import data, exports, monthly, summary, template_defects
 from reports.assets import org_filename, unique_slugs
 from reports.school import render_html as render_school
 
@@ -130,7 +130,7 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
 
     if "regional" in parts and html:
         t = time.perf_counter()
-        result.regional = _write(out / "index.html", monthly.render_regional(ds, trend, files, slugs, links, generated_at))
+        result.regional = _write(out / "index.html", monthly.render_regional(ds, trend, files, slugs, links, generated_at, template_defects.find(session, ds)))
         result.timings["regional"] = time.perf_counter() - t
 
     if "departments" in parts and ("html" in formats or "pdf" in formats):

@@ -396,13 +396,16 @@ def export_files(out_dir: Path, month: str) -> dict[str, Path]:
         "csv_organizations_sections": base / "organizations_sections.csv",
         "csv_findings": base / "findings.csv",
         "csv_rules": base / "rules.csv",
+        "csv_template_defects": base / "template_defects.csv",
     }
 
 
 def write_exports(session: Session, ds: Dataset, trend: summary.Trend, out_dir: Path, formats: Iterable[str], generated_at: datetime | None = None) -> list[Path]:
     formats = set(formats)
     generated_at = generated_at or datetime.now(UTC)
-    tables = build_tables(session, ds, trend)
+    from reports import template_defects  # noqa: PLC0415 - it builds on Column and Table
+
+    tables = [*build_tables(session, ds, trend), template_defects.table(session, ds)]
     info = meta(ds, generated_at)
     files = export_files(out_dir, ds.month)
     written = []

@@ -155,8 +155,9 @@ def regional_context(ds: Dataset, trend: summary.Trend, files: dict[str, str], m
 
 
 def render_regional(ds: Dataset, trend: summary.Trend, files: dict[str, str], muni_slugs: dict[str, str],
-                    links: Links | None = None, generated_at: datetime | None = None) -> str:
+                    links: Links | None = None, generated_at: datetime | None = None, template_defects: list[Any] | None = None) -> str:
     ctx = regional_context(ds, trend, files, muni_slugs, links, generated_at)
+    ctx["template_defects"] = template_defects or []  # ``reports.template_defects.find``: it needs the database
     return environment().get_template("regional.html.j2").render(**ctx)
 
 

@@ -9,7 +9,6 @@ otherwise to a separate demo database that never mixes with real data.
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -50,22 +49,11 @@ def demo_database_url() -> str:
 
 
 def standin_agencies(farm):
-    """bus.gov.ru cards for the farm's organizations (some with НОК results, a few unknown)."""
-    from testbed.busgov_standin import FakeAgency, FakeNok
+    """bus.gov.ru cards for the farm's organizations (some with НОК results, a few unknown, a few
+    out of date against the site: ``testbed.farm.cards``)."""
+    from testbed.farm.cards import farm_agencies
 
-    agencies = []
-    for site in farm.sites:
-        rng = random.Random(f"busgov-{farm.seed}-{site.index}")
-        if rng.random() < 0.08:  # not published on bus.gov.ru: «not found»
-            continue
-        nok = None
-        if rng.random() < 0.7:
-            nok = FakeNok(2024, "Общеобразовательные организации", rng.randint(1, 500),
-                          *(round(rng.uniform(60, 100), 1) for _ in range(5)))
-        website = site.url if rng.random() > 0.1 else site.url.replace("http://", "http://old-")
-        agencies.append(FakeAgency(site.busgov_agency_id, site.inn, site.name, site.short_name, f"{site.town}, {site.municipality}",
-                                   website=website, nok=nok))
-    return agencies
+    return farm_agencies(farm)
 
 
 def _sveden(args: list[str], env: dict[str, str]) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 from checks import catalogue
 from checks.model import Kind, Rule
-from testbed.farm import names
+from testbed.farm import names, platforms
 from testbed.farm.spec import SiteSpec, _rng
 
 # Probability that a given applicable item of a site gets a defect, before the site's own
@@ -617,6 +617,7 @@ def build_site(spec: SiteSpec) -> SiteContent:
     content = SiteContent(spec=spec, sections=sections, docs=b.docs, defects=b.defects, features=feat, facts=facts, channels=channels, site_nodes=[], paths={})
     _apply_site_defects(b, content, quality * spec.farm.options.get("defect_rate", 1.0))
     _apply_edits(b, content, spec.farm.options.get("edits", {}).get(spec.index, ()))
+    _apply_edits(b, content, platforms.template_defects(spec), note="template")  # the platform's template loses the markup
     _finish(b, content)
     return content
 
@@ -825,7 +826,7 @@ def _apply_site_defects(b: _Builder, content: SiteContent, factor: float) -> Non
         b.defects.append({"kind": kind, "section": rule.section, "parent": "", "itemprop": rule.itemprop})
 
 
-def _apply_edits(b: _Builder, content: SiteContent, codes: tuple[str, ...] | list[str]) -> None:
+def _apply_edits(b: _Builder, content: SiteContent, codes: tuple[str, ...] | list[str], note: str = "edit") -> None:
     """The site's edits of this month (``Farm.set_edits``): each named rule's item is published
     without its markup, as a site editor loses it when a page is rewritten. Items the site does not
     publish (or in a subsection that is not there) are left alone."""
@@ -842,14 +843,14 @@ def _apply_edits(b: _Builder, content: SiteContent, codes: tuple[str, ...] | lis
             group = _find_group(sec, rule.itemprop)
             if group is not None:
                 group.written = None
-                b.defects.append({"kind": "no_parent_markup", "section": rule.section, "parent": "", "itemprop": rule.itemprop, "note": "edit"})
+                b.defects.append({"kind": "no_parent_markup", "section": rule.section, "parent": "", "itemprop": rule.itemprop, "note": note})
             continue
         else:
             cells = [f.cell for f in _find_fields(sec, rule.itemprop)]
         if cells:
             for c in cells:
                 c.prop = None
-            b.defects.append({"kind": "missing", "section": rule.section, "parent": rule.parent, "itemprop": rule.itemprop, "note": "edit"})
+            b.defects.append({"kind": "missing", "section": rule.section, "parent": rule.parent, "itemprop": rule.itemprop, "note": note})
 
 
 def _spoil(rng: random.Random, b: _Builder, cells: list[Cell], kind: str, rule: Rule) -> None:

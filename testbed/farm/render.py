@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from checks import catalogue
 from testbed.farm.content import CDN_PREFIX, DOC_TYPES, Cell, Field, Group, SectionContent, SiteContent, doc_key
+from testbed.farm import platforms
 from testbed.farm.spec import SiteSpec, _rng
 
 GOSWEB_ROOT = "/svedeniya-ob-obrazovatelnoy-organizatsii/"
@@ -266,7 +267,7 @@ def _head(spec: SiteSpec, title: str) -> str:
     meta = ""
     if spec.charset_in in ("meta", "both", "wrong_header"):
         meta = f'<meta charset="{enc}">' if spec.index % 2 else f'<meta http-equiv="Content-Type" content="text/html; charset={enc}">'
-    return f"<head>{meta}<title>{escape(title)}</title><meta name=\"viewport\" content=\"width=device-width\"><link rel=\"stylesheet\" href=\"/css/style.css\"></head>"
+    return f"<head>{meta}<title>{escape(title)}</title><meta name=\"viewport\" content=\"width=device-width\"><link rel=\"stylesheet\" href=\"/css/style.css\">{platforms.head_html(spec)}</head>"
 
 
 def frame(spec: SiteSpec, content: SiteContent, title: str, main: str, paths: dict[str, str], home: bool = False) -> str:
@@ -596,6 +597,8 @@ def _respond(spec: SiteSpec, method: str, target: str) -> Reply:
             return _redirect("/")
         if feat["redirect_home"]:
             return _html(spec, home_page(spec, content, paths))
+    if path in platforms.ASSETS:  # the platform's template files (its fingerprint)
+        return Reply(200, [("Content-Type", "text/css" if path.endswith(".css") else "application/javascript")], platforms.ASSET_BODY[path[path.rfind("."):]])
     if path in STATIC_ASSETS or (path.startswith("/upload/gallery/") and path.endswith(".jpg")):
         if path.endswith(".png"):
             return Reply(200, [("Content-Type", "image/png")], PNG_BODY)

@@ -16,6 +16,7 @@ from typing import Any
 
 from checks import catalogue
 from checks.model import Kind, Rule
+from testbed.farm import platforms
 from testbed.farm.content import CDN_PREFIX, Field, Group, SiteContent, doc_key, parent_props
 
 JUDGED = ("ok", "no_sveden_section")
@@ -234,6 +235,7 @@ def site_truth(spec) -> dict[str, Any]:
         **spec.describe(),
         "channels": dict(content.channels) if judged else None,
         "defects": content.defects,
+        "platform": platforms.platform_of(spec),  # the key checks.platform must find; None for a hand-made site
         "features": {k: v for k, v in feat.items() if not k.endswith("_text")},
         "sections": {slug: sec.state for slug, sec in content.sections.items()},
         "items": [item_truth(rule, content, nodes) for rule in catalogue.rules()],
