@@ -114,6 +114,9 @@ SVEDEN_PROBE_PATHS: list[str] = []
 SVEDEN_SITE_TIME_BUDGET = 300.0
 SVEDEN_PROBE_TIME_BUDGET = 90.0  # of that, for document probes (tarpits fail fast)
 SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot still applies delays)
+# Organizations a `sveden worker` keeps in hand from the Redis queue (0: CONCURRENT_REQUESTS /
+# SVEDEN_SITE_CONCURRENCY, what its downloader can serve at once).
+SVEDEN_WORKER_SITES = 0
 
 # Documents the items link to are downloaded and read (crawler/docfetch.py, crawler/documents.py):
 # type by content, opens, encryption, PDF text layer, signatures. Within the probe time budget.

@@ -75,3 +75,86 @@ def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
     assert status == "finished"
     client = redis.Redis.from_url(REDIS)
     client.delete(*[f"{namespace}:run:{run_id}:{k}" for k in ("targets", "requests", "dupefilter")])
+
+
+class _Engine:
+    """The engine as a worker sees it: crawl() puts a seed in the shared scheduler queue (as
+    scrapy-redis does), start() moves it to the downloader."""
+
+    def __init__(self, client, queue_key):
+        self.client, self.queue_key = client, queue_key
+        self.crawled = []
+        self.downloader = type("Downloader", (), {"active": set()})()
+
+    def crawl(self, request):
+        self.crawled.append(request)
+        self.client.zadd(self.queue_key, {request.url: 0})
+
+    def start(self, request):
+        self.client.zrem(self.queue_key, request.url)
+        self.downloader.active.add(request)
+
+
+def test_a_worker_keeps_its_share_of_organizations_in_hand(monkeypatch):
+    """scrapy-redis alone takes a new batch only when every site in hand is finished; the worker
+    tops up to its share (CONCURRENT_REQUESTS / SVEDEN_SITE_CONCURRENCY) as seeds start and
+    sites end, counting seeds queued, downloading and walked."""
+    import asyncio
+    import json
+
+    import redis
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.sveden import SvedenSpider
+    from crawler.spiders.sveden_redis import SvedenRedisSpider
+    from sveden.gather import gather_settings
+    from sveden.monitoring import redis_settings
+
+    client = redis.Redis.from_url(REDIS)
+    client.ping()
+    namespace = f"sveden-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("SVEDEN_REDIS_NAMESPACE", namespace)
+    try:
+        settings = {**gather_settings(), **redis_settings(REDIS, 7, 3), "CONCURRENT_REQUESTS": 24, "SVEDEN_SITE_CONCURRENCY": 4}
+        crawler = get_crawler(SvedenRedisSpider, settings)
+        spider = SvedenRedisSpider.from_crawler(crawler)
+        crawler.engine = engine = _Engine(client, settings["SCHEDULER_QUEUE_KEY"])
+        key = settings["REDIS_START_URLS_KEY"]
+        client.rpush(key, *[json.dumps({"org_id": f"o{i}", "url": f"http://127.0.0.{i + 2}:1/", "org_type": "school"}) for i in range(20)])
+        assert spider.max_sites == 6  # 24 requests / 4 per site
+        spider.refill()
+        assert [r.meta["sveden_target"].org_id for r in engine.crawled] == ["o0", "o1", "o2", "o3", "o4", "o5"]
+        for r in engine.crawled:
+            engine.start(r)
+            spider.seed_started(r)
+        engine.downloader.active.add(Request("http://127.0.0.2:1/robots.txt"))  # not an organization
+        assert len(engine.crawled) == 6
+        # Two seeds fail (dead hosts): two more organizations are taken.
+        for r in engine.crawled[:2]:
+            engine.downloader.active.discard(r)
+            list(spider.site_failed(type("Failure", (), {"request": r, "value": TimeoutError()})()))
+        assert len(engine.crawled) == 8 and client.zcard(settings["SCHEDULER_QUEUE_KEY"]) == 2
+        # A site being walked stays in hand until its walk ends; then one more is taken.
+        seed = engine.crawled[2]
+        engine.downloader.active.discard(seed)
+        during = []
+
+        async def walk_of_the_site(self, response):
+            self.refill()
+            during.append((self.sites_running, len(engine.crawled)))
+            yield {"org_id": "o2"}
+
+        monkeypatch.setattr(SvedenSpider, "crawl_site", walk_of_the_site)
+
+        async def walk():
+            return [item async for item in spider.crawl_site(HtmlResponse(seed.url, body=b"<html></html>", request=seed))]
+
+        assert asyncio.run(walk()) == [{"org_id": "o2"}]
+        assert during == [(1, 8)] and spider.sites_running == 0
+        assert len(engine.crawled) == 9 and client.llen(key) == 11
+    finally:
+        keys = list(client.scan_iter(f"{namespace}:*"))
+        if keys:
+            client.delete(*keys)

@@ -5,6 +5,14 @@ message onto ``<namespace>:run:<id>:targets`` (``sveden.monitoring.redis_key``);
 pops from it with scrapy-redis, crawls the site in-process and commits the result to the shared
 database. A site is the unit of distribution: its own requests never leave the worker that holds
 its state, so only seed requests go through the shared scrapy-redis scheduler queue.
+
+scrapy-redis takes a new batch of organizations only when the spider is idle, i.e. when every
+site in hand is finished: one slow site would hold a worker's whole batch back, and a worker
+would crawl a few sites at a time. So the worker keeps ``SVEDEN_WORKER_SITES`` organizations in
+hand (0: CONCURRENT_REQUESTS / SVEDEN_SITE_CONCURRENCY, what its downloader can serve), taking
+more from the queue as each seed request reaches its downloader and as each site ends. Seeds
+waiting in the shared scheduler queue count as in hand (whichever worker will take them), so
+workers never drain the targets into it ahead of need.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from scrapy import signals
 from scrapy_redis.spiders import RedisMixin
 
 from crawler.sitecrawl import Target
@@ -26,7 +35,53 @@ class SvedenRedisSpider(RedisMixin, SvedenSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup_redis(crawler)
+        settings = crawler.settings
+        spider.max_sites = settings.getint("SVEDEN_WORKER_SITES") or max(
+            1, settings.getint("CONCURRENT_REQUESTS") // max(1, settings.getint("SVEDEN_SITE_CONCURRENCY")))
+        spider.sites_running = 0  # crawl_site callbacks in progress
+        crawler.signals.connect(spider.seed_started, signal=signals.request_reached_downloader)
         return spider
+
+    def seed_started(self, request, spider=None) -> None:
+        if "sveden_target" in request.meta:
+            self.refill()
+
+    def in_hand(self) -> int:
+        """Organizations this worker holds: seeds in its downloader (robots.txt, retries and
+        redirects included), sites being walked, and seeds waiting in the shared scheduler queue."""
+        downloading = sum(1 for r in self.crawler.engine.downloader.active if "sveden_target" in r.meta)
+        return downloading + self.sites_running + self.queued_seeds()
+
+    def queued_seeds(self) -> int:
+        key = self.crawler.settings.get("SCHEDULER_QUEUE_KEY", "")
+        kind = self.server.type(key) if key else b"none"
+        kind = kind.decode() if isinstance(kind, bytes) else kind
+        return {"zset": self.server.zcard, "list": self.server.llen}.get(kind, lambda _: 0)(key)
+
+    def refill(self) -> None:
+        """Take organizations from the run's queue up to ``max_sites`` in hand."""
+        want = self.max_sites - self.in_hand()
+        if want <= 0:
+            return
+        for data in self.fetch_data(self.redis_key, want):
+            request = self.make_request_from_data(data)
+            if request:
+                self.crawler.engine.crawl(request)
+
+    async def crawl_site(self, response):
+        self.sites_running += 1
+        try:
+            async for item in super().crawl_site(response):
+                yield item
+        finally:
+            self.sites_running -= 1
+            self.refill()
+
+    def site_failed(self, failure):
+        try:
+            yield from super().site_failed(failure)
+        finally:
+            self.refill()
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self.next_requests():

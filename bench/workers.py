@@ -1,0 +1,124 @@
+"""1 against 2 `sveden worker` processes over Redis and PostgreSQL, on the latency farm (issue 19, part 4).
+
+    .venv/bin/python bench/workers.py [--sites 200] [--seed 11] [--redis redis://127.0.0.1:6379/0] [--set KEY=VALUE ...] [--json]
+
+Both runs crawl the same farm (testbed.farm.spec.REAL_NETWORK: latency, slow and dead sites)
+into a fresh PostgreSQL database each, with the product's polite defaults plus ``--set``:
+
+- 1 worker: ``sveden crawl --redis`` alone (the coordinator is a worker too);
+- 2 workers: the same, and one ``sveden worker --redis … --run ID`` started as soon as the run
+  exists.
+
+Printed: wall time of each (coordinator start → run finished), how many organizations each
+process crawled, and the speed-up (target ≥ 1.7×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import farmkit  # noqa: E402
+from limit import MONTH  # noqa: E402
+
+IDLE_CLOSE = "3"
+
+
+def wait_for_run_id(db_url: str, proc: subprocess.Popen, timeout: float = 120) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit("the coordinator ended before its run began")
+            try:
+                with engine.connect() as conn:
+                    run_id = conn.execute(text("SELECT id FROM runs WHERE status = 'running' ORDER BY id DESC LIMIT 1")).scalar()
+            except Exception:  # noqa: BLE001 - the schema is being created
+                run_id = None
+            if run_id:
+                return int(run_id)
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    raise SystemExit("no run appeared")
+
+
+def run(n: int, seed: int, redis_url: str, workers: int, sets: list[str]) -> dict:
+    from testbed.farm import generate, serve
+    from testbed.farm.spec import REAL_NETWORK
+
+    farm = generate(n, seed=seed, network=REAL_NETWORK)
+    namespace = f"sveden-bench-{uuid.uuid4().hex[:8]}"
+    set_args = [a for s in sets for a in ("--set", s)]
+    with serve(farm) as farm, farmkit.database("postgres") as url:
+        farmkit.import_registry(farm, url)
+        env = {**farmkit.bench_env(url), "SVEDEN_REDIS_NAMESPACE": namespace}
+        started = time.perf_counter()
+        coord = subprocess.Popen([sys.executable, "-m", "sveden.cli", "crawl", "--month", MONTH, "--no-busgov", "--redis", redis_url,
+                                  "--idle-close", IDLE_CLOSE, *set_args], env=env, cwd=farmkit.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        others = []
+        if workers > 1:
+            run_id = wait_for_run_id(url, coord)
+            others = [subprocess.Popen([sys.executable, "-m", "sveden.cli", "worker", "--redis", redis_url, "--run", str(run_id), "--idle-close", IDLE_CLOSE,
+                                        *set_args], env=env, cwd=farmkit.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                      for _ in range(workers - 1)]
+        out, err = coord.communicate()
+        wall = time.perf_counter() - started
+        for w in others:
+            w.communicate(timeout=120)
+        if coord.returncode:
+            raise SystemExit(out + err[-3000:])
+        per_worker = site_workers(url)
+        cleanup_redis(redis_url, namespace)
+    return {"sites": n, "workers": workers, "wall_s": wall, "per_worker": per_worker, "sets": sets}
+
+
+def site_workers(db_url: str) -> dict[str, int]:
+    from collections import Counter
+
+    from network import site_durations
+
+    return dict(Counter(s.get("worker") or "?" for s in site_durations(db_url)))
+
+
+def cleanup_redis(redis_url: str, namespace: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{namespace}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sites", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--redis", default=os.environ.get("SVEDEN_BENCH_REDIS", "redis://127.0.0.1:6379/0"))
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    one = run(args.sites, args.seed, args.redis, 1, args.set)
+    two = run(args.sites, args.seed, args.redis, 2, args.set)
+    result = {"one": one, "two": two, "speedup": one["wall_s"] / two["wall_s"], "target": 1.7}
+    if args.json:
+        farmkit.emit(result, True)
+        return
+    for r in (one, two):
+        print(f"{r['workers']} worker(s): {r['sites']} sites in {r['wall_s']:.0f} s; organizations per process: {sorted(r['per_worker'].values(), reverse=True)}")
+    print(f"speed-up 2/1: {result['speedup']:.2f}× (target ≥ 1.7×)")
+
+
+if __name__ == "__main__":
+    main()
