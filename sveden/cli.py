@@ -75,10 +75,15 @@ def check(
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Подсказки по исправлению в текстовом отчёте")] = False,
     setting: Annotated[list[str] | None, typer.Option("--set", metavar="КЛЮЧ=ЗНАЧЕНИЕ", help="Настройка обхода на этот запуск, например DOWNLOAD_DELAY=1 (можно несколько)")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Показывать ход проверки в stderr; по умолчанию — только в терминале и не при --format json без -o")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", metavar="ПРОФИЛЬ", help="Профиль обхода: interactive (по умолчанию: до 4 запросов к сайту сразу, пауза 0,02 с) или polite (как ежемесячный обход); SVEDEN_PROFILE тоже задаёт его")] = None,
 ) -> None:
     """Проверить один сайт. Код выхода: 0 — нарушений нет, 1 — есть нарушения, 2 — сайт не удалось проверить."""
     from sveden.checking import CheckInputError, run_check, store_check
 
+    import os
+
+    if profile or not os.environ.get("SVEDEN_PROFILE", "").strip():  # one site someone waits for: the interactive profile
+        setting = [f"SVEDEN_PROFILE={profile or 'interactive'}", *(setting or [])]
     tty = sys.stderr.isatty()
     if progress is None:  # a terminal shows it, a pipe or a log does not; JSON on stdout stays clean of it
         progress = tty and not (fmt is CheckFormat.json and output is None)

@@ -219,18 +219,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
             "result": job.result() if with_result else None,
         }
 
-    @app.get("/checks/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def job_page(job_id: str):
-        job = job_or_404(job_id)
-        result = job.result()
-        org = None
-        if result is not None:
-            try:
-                org = registry.find(result.get("url") or job.url)
-            except Exception as exc:  # noqa: BLE001 - no database is no history link, never a broken page
-                log.warning("registry lookup failed: %s", exc)
-        return page("check.html.j2", job=job, info=status_of(job, False), result=result, org=org)
-
+    # The downloads first: "/checks/{job_id}" would take "ID.json" for an ID.
     @app.get("/checks/{job_id}/report.html", response_class=HTMLResponse, include_in_schema=False)
     async def job_report(job_id: str):
         job = job_or_404(job_id)
@@ -260,6 +249,22 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
                 log.warning("PDF not rendered: %s", exc)
                 return page("error.html.j2", 503, title="PDF недоступен", message="PDF-версию отчёта сейчас получить не удалось; HTML-отчёт и JSON доступны.")
         return FileResponse(path, media_type="application/pdf", filename=f"sveden-{job.host}.pdf")
+
+    @app.get("/checks/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def job_page(job_id: str):
+        job = job_or_404(job_id)
+        result = job.result()
+        org = None
+        if result is not None:
+            try:
+                org = registry.find(result.get("url") or job.url)
+            except Exception as exc:  # noqa: BLE001 - no database is no history link, never a broken page
+                log.warning("registry lookup failed: %s", exc)
+        return page("check.html.j2", job=job, info=status_of(job, False), result=result, org=org)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        return Response(status_code=204)
 
     @app.post("/api/checks", status_code=202, response_model=CheckStatus, responses={400: {}, 403: {}, 429: {}, 503: {}})
     async def api_submit(request: Request, body: CheckRequest) -> Any:
