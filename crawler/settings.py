@@ -48,6 +48,9 @@ SVEDEN_PROFILES: dict[str, dict[str, object]] = {
     },
 }
 
+SVEDEN_OBEY_CRAWL_DELAY = True  # robots.txt Crawl-delay slows the host's requests (crawler/crawldelay.py)
+SVEDEN_CRAWL_DELAY_MAX = 30.0  # seconds; a larger Crawl-delay is read as this
+
 # Never hang: timeouts, bounded retries, bounded redirects, bounded bodies.
 DOWNLOAD_TIMEOUT = 20
 DNS_TIMEOUT = 10
@@ -88,6 +91,7 @@ SVEDEN_PRIVATE_ALLOWLIST: list[str] = []
 EXTENSIONS = {
     "crawler.extensions.ProbeHeadersOnly": 500,
     "crawler.progress.CheckProgress": 600,  # off unless SVEDEN_CHECK_PROGRESS is set
+    "crawler.crawldelay.CrawlDelay": 520,  # robots.txt Crawl-delay, in every profile
     "crawler.docfetch.DocumentStream": 510,  # document downloads go to temporary files, cut at the cap
 }
 # Progress of `sveden check` on stderr: "tty" (one line rewritten in place), "lines", or "" (none).
