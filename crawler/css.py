@@ -207,17 +207,11 @@ class Cascade:
 
     def __init__(self, doc: Any, sheets: list[tuple[CssRule, ...]]):
         self._matched: dict[Any, dict[str, tuple[tuple[int, int, tuple[int, int, int], int], Declared]]] = {}
-        classes: set[str] = set()
-        ids: set[str] = set()
-        tags: set[str] = set()
-        for el in doc.iter(lxml.etree.Element):
-            tags.add(el.tag)
-            cls = el.get("class")
-            if cls:
-                classes.update(cls.split())
-            i = el.get("id")
-            if i:
-                ids.add(i)
+        if not any(sheets):
+            return
+        tags = {el.tag for el in doc.iter(lxml.etree.Element)}
+        classes = {c for value in doc.xpath("//@class") for c in str(value).split()}
+        ids = {str(i) for i in doc.xpath("//@id")}
         order = 0
         for sheet in sheets:
             for rule in sheet:
@@ -241,6 +235,10 @@ class Cascade:
             key = (int(important), 0, specificity, order)
             if prop not in slot or slot[prop][0] <= key:
                 slot[prop] = (key, Declared(value, origin))
+
+    def matches(self, el: Any) -> bool:
+        """Does any stylesheet rule set a property of ``PROPERTIES`` on ``el``?"""
+        return el in self._matched
 
     def declared(self, el: Any) -> dict[str, Declared]:
         """The element's cascaded values of ``PROPERTIES`` (only those some rule or its style sets)."""

@@ -35,11 +35,12 @@ _SHOWN_FROM = tuple(f"d-{bp}-{d}" for bp in ("sm", "md", "lg", "xl") for d in ("
 # Class fragments of containers a visitor opens by a click: tabs, spoilers, accordions, modals.
 _TOGGLE_FRAGMENTS = ("spoiler", "accordion", "collapse", "toggle", "modal", "dropdown", "tabs", "tab-pane", "tab-content", "tab_content", "tabcontent", "expand")
 _TOGGLE_ATTRS = ("aria-controls", "data-target", "data-bs-target", "data-toggle-target", "data-tab", "data-href")
+_TOGGLE_XPATH = " | ".join(f"//@{name}" for name in _TOGGLE_ATTRS)
 OFFSCREEN_PX = -500.0  # position:absolute with left/top at most this: moved off the screen
+TEXT_ENOUGH = 3000  # characters of shown text past which a page is plainly text (megabyte tables are not read through)
 ICON_PX = 48  # images with both sides below this are icons, not content
 IMAGE_EXT = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")
 _NOT_CONTENT = frozenset({"header", "nav", "footer", "aside", "form", "script", "style", "noscript", "template", "button", "select"})
-_MAIN_XPATHS = ("//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']")
 
 
 def _px(value: str | None) -> float | None:
@@ -102,17 +103,11 @@ class Visibility:
         self.hiders: list[dict[str, Any]] = []
         # (hider of a reason nothing below overrides, hider of visibility:hidden) per element
         self._state: dict[Any, tuple[int | None, int | None]] = {}
-        refs: set[str] = set()
-        for el in doc.iter(lxml.etree.Element):
-            href = el.get("href")
-            if href and href.startswith("#") and len(href) > 1:
-                refs.add(href[1:])
-            for name in _TOGGLE_ATTRS:
-                value = el.get(name)
-                if value:
-                    refs.update(v.lstrip("#") for v in value.split())
-            if el.tag == "label" and el.get("for"):
-                refs.add(el.get("for"))
+        refs = {str(h)[1:] for h in doc.xpath("//@href[starts-with(., '#')]")}
+        refs.update(str(v) for v in doc.xpath("//label/@for"))
+        for value in doc.xpath(_TOGGLE_XPATH):
+            refs.update(v.lstrip("#") for v in str(value).split())
+        refs.discard("")
         self._refs = refs
 
     # -- one element ------------------------------------------------------------------------
@@ -180,6 +175,10 @@ class Visibility:
 
     def _compute(self, el: Any, parent_state: tuple[int | None, int | None]) -> tuple[int | None, int | None]:
         hidden, invisible = parent_state
+        if not el.attrib and not self.cascade.matches(el) and el.tag not in ("template", "noscript"):
+            parent = el.getparent()
+            if parent is None or parent.tag != "details":
+                return parent_state  # most cells of a large table: nothing of their own can hide them
         d = self.cascade.declared(el)
         if hidden is None:
             own = self._own(el, d)
@@ -215,10 +214,16 @@ class Visibility:
 
 def main_content(doc: Any) -> Any:
     """The page's main content: <main>, role=main, <article>, #content, #main; else <body>."""
-    for xp in _MAIN_XPATHS:
-        found = doc.xpath(xp)
-        if found:
-            return found[0]
+    found = next(doc.iter("main"), None)
+    if found is None:
+        found = next((a.getparent() for a in doc.xpath("//@role") if str(a) == "main"), None)
+    if found is None:
+        found = next(doc.iter("article"), None)
+    if found is None:
+        ids = {str(a): a.getparent() for a in reversed(doc.xpath("//@id"))}  # the first of each id
+        found = ids.get("content", ids.get("main"))
+    if found is not None:
+        return found
     body = doc.find("body")
     return body if body is not None else doc
 
@@ -228,21 +233,28 @@ def content_balance(doc: Any, vis: Visibility) -> dict[str, int]:
 
     ``txt``: characters of shown text (menus, headers, footers, forms left out); ``img``: shown
     content images (icons left out); ``alt``: characters of their alt texts; ``imgl``: links to
-    image files; ``docs``: links to documents.
+    image files; ``docs``: links to documents. A page of text is not read to its end: counting
+    stops at ``TEXT_ENOUGH`` characters (``txt`` is then at least that, the others so far).
     """
     out = {"txt": 0, "img": 0, "alt": 0, "imgl": 0, "docs": 0}
     root = main_content(doc)
     stack = [root]
-    while stack:
+    while stack and out["txt"] < TEXT_ENOUGH:
         el = stack.pop()
-        if not isinstance(el.tag, str) or el.tag in _NOT_CONTENT or vis.hider(el) is not None:
+        if not isinstance(el.tag, str) or el.tag in _NOT_CONTENT:
+            continue
+        # Below a shown element, one with no attributes and no rule of its own is shown too.
+        if (el.attrib or vis.cascade.matches(el) or el.tag == "summary") and vis.hider(el) is not None:
+            continue
+        if el.tag == "details" and el.get("open") is None:
+            stack.extend(c for c in el if c.tag == "summary")
             continue
         if el.text:
-            out["txt"] += len(" ".join(el.text.split()))
+            out["txt"] += len(el.text.strip())
         for child in el:
             if child.tail:
-                out["txt"] += len(" ".join(child.tail.split()))
-            stack.append(child)
+                out["txt"] += len(child.tail.strip())
+        stack.extend(reversed(el))  # document order: the text a visitor reads first
         if el.tag == "img":
             w, h = _size_attr(el.get("width")), _size_attr(el.get("height"))
             if w is not None and h is not None and w < ICON_PX and h < ICON_PX:
