@@ -124,6 +124,25 @@ def summary_table(ds: Dataset, trend: summary.Trend) -> Table:
     return table
 
 
+def groups_table(ds: Dataset) -> Table:
+    """The month's indicators by each grouping column of the registry (district, kind of locality…)."""
+    cols = [
+        Column("column", "Столбец реестра", width=24),
+        Column("value", "Группа", width=30),
+        Column("organizations", "Организаций", "int"),
+        Column("checked", "Проверено", "int"),
+        Column("compliant_share", "Доля полностью соответствующих, %", "pct"),
+        Column("p1_1_site_mean", "Средний П1.1 (сайт)", "num"),
+        Column("p1_2_mean", "Средний П1.2", "num"),
+        Column("fails_total", "Нарушений (пунктов)", "int"),
+    ]
+    table = Table("registry_groups", "По группам реестра", cols)
+    for b in summary.group_breakdowns(ds):
+        for value, ind in b.rows:
+            table.rows.append([b.column, value, ind.total, ind.checked, ind.compliant_share, ind.p1_1_mean, ind.p1_2_mean, ind.fails_total])
+    return table
+
+
 def organizations_table(ds: Dataset) -> Table:
     sections = catalogue.sections()
     cols = [
@@ -162,12 +181,12 @@ def organizations_table(ds: Dataset) -> Table:
     return table
 
 
-def findings_table(session: Session, ds: Dataset) -> Table:
 def _section_titles() -> dict[str, str]:
     """Subsection titles of the item rules, then the titles of the other audits' groups."""
     return {**GROUP_TITLES, **{s.slug: s.title for s in catalogue.sections()}}
 
 
+def findings_table(session: Session, ds: Dataset) -> Table:
     section_titles = _section_titles()
     cols = [
         Column("org_id", "Код организации", width=14),
@@ -180,8 +199,8 @@ def _section_titles() -> dict[str, str]:
         Column("status", "Статус", width=16),
         Column("message", "Что найдено", width=50),
         Column("evidence_url", "Страница", width=30),
-    ]
         Column("basis", "Основание", width=30),
+    ]
     table = Table("findings", "Нарушения", cols)
     by_check = {c.id: c for c in ds.current.values()}
     for check_id, item in findings(session, [ds.current[o] for o in ds.scope if o in ds.current]):
@@ -214,11 +233,11 @@ def rules_table() -> Table:
     for r in catalogue.rules():
         prop = item_name(r.parent, r.itemprop)
         table.rows.append([r.code, section_titles.get(r.section, r.section), prop, r.title, "да" if r.optional else "нет", rule_basis(r.code), rule_fix(r.code)])
-    return table
     # The other audits (feedback channels, НОКО, regional rules…): their group stands for the subsection.
     for a in catalogue.audits():
         if not isinstance(a, Rule):
             table.rows.append([a.code, section_titles.get(a.group, a.group), "", a.title, "", rule_basis(a.code), rule_fix(a.code)])
+    return table
 
 
 def meta(ds: Dataset, generated_at: datetime) -> dict[str, Any]:
@@ -245,7 +264,7 @@ def build_tables(session: Session, ds: Dataset, trend: summary.Trend) -> list[Ta
 
     found = findings_table(session, ds)
     add_review_columns(session, ds, found)  # the state across months and the reviewer's decision, editable
-    return [summary_table(ds, trend), organizations_table(ds), found, rules_table()]
+    return [summary_table(ds, trend), organizations_table(ds), found, rules_table(), groups_table(ds)]
 
 
 # --- writers ---------------------------------------------------------------------------------
@@ -396,6 +415,7 @@ def export_files(out_dir: Path, month: str) -> dict[str, Path]:
         "csv_organizations_sections": base / "organizations_sections.csv",
         "csv_findings": base / "findings.csv",
         "csv_rules": base / "rules.csv",
+        "csv_registry_groups": base / "registry_groups.csv",
         "csv_template_defects": base / "template_defects.csv",
     }
 

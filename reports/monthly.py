@@ -137,6 +137,7 @@ def regional_context(ds: Dataset, trend: summary.Trend, files: dict[str, str], m
         "channels": channels,
         "sections": sections,
         "top": summary.top_failed(counts, 20),
+        "breakdowns": summary.group_breakdowns(ds),
         "munis": munis,
         "rating": rating,
         "months": trend.months,

@@ -150,6 +150,35 @@ def indicators(org_ids: Iterable[str], checks: dict[str, CheckRow]) -> Indicator
     )
 
 
+# A registry column is a breakdown when it sorts the organizations into a few groups:
+# a district or «город/село» column is, a column of phone numbers or directors' names is not.
+MAX_GROUPS = 40
+
+
+@dataclass
+class GroupBreakdown:
+    column: str  # the registry's column header («Район», «Тип местности»)
+    rows: list[tuple[str, Indicators]]  # value → its organizations' indicators, by value
+    unknown: int  # organizations of the scope with no value in the column
+
+
+def group_breakdowns(ds: Dataset) -> list[GroupBreakdown]:
+    """The month's indicators by each grouping column of the registry (issue 15: «registry groups in reports»)."""
+    columns: dict[str, dict[str, list[str]]] = {}
+    for o in ds.scope:
+        for column, value in ds.orgs[o].groups.items():
+            columns.setdefault(column, {}).setdefault(value, []).append(o)
+    out = []
+    for column, groups in sorted(columns.items(), key=lambda kv: kv[0].casefold()):
+        listed = sum(len(ids) for ids in groups.values())
+        # Every value its own organization: an identifier or a name, not a grouping.
+        if not 1 < len(groups) <= MAX_GROUPS or len(groups) == listed:
+            continue
+        rows = [(value, indicators(ids, ds.current)) for value, ids in sorted(groups.items(), key=lambda kv: kv[0].casefold())]
+        out.append(GroupBreakdown(column, rows, len(ds.scope) - listed))
+    return out
+
+
 def delta(now: float | None, before: float | None) -> float | None:
     if now is None or before is None:
         return None
