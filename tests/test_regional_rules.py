@@ -177,7 +177,7 @@ def noko_site() -> dict[str, Route]:
     return routes  # /nok/otchet.pdf answers 404
 
 
-def test_a_crawled_site_with_the_noko_page_and_the_example_rules(tmp_path):
+def test_a_crawled_site_with_the_noko_page_and_the_example_rules(tmp_path, monkeypatch):
     with serve(noko_site()) as srv:
         proc = _cli(["check", srv.url + "/", "--type", "school", "--format", "json", "--no-store", *FAST], tmp_path, SVEDEN_REGIONAL_RULES=str(EXAMPLE))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -190,6 +190,45 @@ def test_a_crawled_site_with_the_noko_page_and_the_example_rules(tmp_path):
         "RLO001": "pass", "RLO002": "pass", "RLO003": "fail", "RLO004": "pass", "RLO005": "fail", "RLO006": "needs_review"}
     assert "+r" in result["rules_version"] and result["scores"]["regional"]["percent"] == 100.0
     assert not [i for i in result["items"] if i["status"] == "fail"]  # the compliant site stays compliant
+    _regional_results_in_the_school_report_and_the_xlsx(result, tmp_path, monkeypatch)
+
+
+def _regional_results_in_the_school_report_and_the_xlsx(result: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crawled check, stored in a month, shows its regional results as their own group everywhere."""
+    from lxml import html as lxml_html
+    from openpyxl import load_workbook
+
+    from reports.build import build_reports
+    from reports.school import render_html
+    from storage import db, repository
+    from storage.models import Organization
+
+    monkeypatch.setenv(regional.ENV, str(EXAMPLE))
+    school = lxml_html.fromstring(render_html(result))
+    rows = {tr.get("data-rule"): tr for tr in school.cssselect('table.audits[data-group="regional"] tbody tr')}
+    assert {"RLO003", "RLO005", "RLO006"} <= set(rows) and "RLO001" in rows  # the HTML report lists passes too
+    assert "st-fail" in rows["RLO003"].cssselect("td")[2].get("class")
+    heading = school.cssselect("#group-regional")[0].text_content()
+    assert heading == "Региональные требования"
+
+    url = f"sqlite:///{(tmp_path / 'month.sqlite').as_posix()}"
+    sm = db.open_database(url)
+    with sm() as s:
+        s.add(Organization(id="noko", name="МБОУ «СОШ № 1»", org_type="school", municipality="Город", site_url=result["url"], extra={}))
+        run = repository.start_run(s, "monthly", "2026-10", result["rules_version"])
+        repository.save_check(s, run.id, "noko", result)
+        repository.finish_run(s, run.id)
+        s.commit()
+    sm.kw["bind"].dispose()
+    build_reports(url, tmp_path / "out", month="2026-10", formats=("html", "xlsx"))
+    wb = load_workbook(next((tmp_path / "out" / "export").glob("*.xlsx")), read_only=True)
+    header, *body = list(wb["Нарушения"].iter_rows(values_only=True))
+    found = {r[header.index("Код правила")]: dict(zip(header, r, strict=True)) for r in body}
+    assert {"RLO003", "RLO005", "RLO006", "NOK004"} <= set(found)
+    assert found["RLO003"]["Подраздел"] == "Региональные требования" and found["RLO003"]["Статус"] == "нарушение"
+    assert found["RLO003"]["Основание"]  # the council's decision
+    school_page = lxml_html.fromstring((tmp_path / "out" / "schools" / "noko.html").read_text(encoding="utf-8"))
+    assert school_page.cssselect('table.audits[data-group="regional"] tr[data-rule="RLO005"]')
 
 
 # ---- sveden recheck applies a changed file to a stored month -------------------------------
