@@ -47,9 +47,11 @@ class Sink:
         self.cap = cap
         self.size = 0
         self.truncated = False
+        self.started = False  # the extension streamed this download (else the body is written after)
         self.fh = open(path, "wb")
 
     def start(self) -> None:  # a new response (after a redirect): its body replaces the last one's
+        self.started = True
         self.fh.seek(0)
         self.fh.truncate()
         self.size = 0
@@ -225,9 +227,11 @@ class DocumentFetcher:
             kind, message = classify_exception(exc)
             return None, sink, {"error_kind": kind, "error": message}
         sink.close()
-        if resp.headers.get(b"Content-Encoding") and not sink.truncated and resp.body:
-            sink.path.write_bytes(resp.body)  # the server compressed it anyway: the decoded body
+        if (resp.headers.get(b"Content-Encoding") or not sink.started) and not sink.truncated and resp.body:
+            # The server compressed it anyway (the decoded body), or DocumentStream is not enabled.
+            sink.path.write_bytes(resp.body[: sink.cap])
             sink.size = len(resp.body)
+            sink.truncated = sink.size > sink.cap
         return resp, sink, {}
 
     async def fetch(self, url: str, deadline: float | None, signature_links: list[str], must_sign: bool) -> None:

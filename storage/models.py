@@ -332,3 +332,22 @@ class ReviewDecision(Base):
     basis_message: Mapped[str] = mapped_column(Text, default="")
     basis_url: Mapped[str] = mapped_column(Text, default="")
     basis_hash: Mapped[str | None]  # fingerprint of the finding's page (``artifacts.evidence``); None: none was read
+
+
+class DocumentFact(Base):
+    """What a linked document was when last downloaded (``artifacts.schema.DocumentFacts``), by its URL.
+
+    Never the document itself: its validators and hash let next month's crawl ask with
+    If-None-Match / If-Modified-Since, or compare the hash, and reuse the facts of an unchanged
+    document (``sveden.doccache``). One row per URL, replaced on each download.
+    """
+
+    __tablename__ = "documents"
+
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the URL: URLs outgrow index limits
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(Text, default="")
+    last_modified: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

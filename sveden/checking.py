@@ -9,6 +9,7 @@ from typing import Any
 from artifacts.urls import url_problem
 from crawler.runner import SettingsError, parse_sets, validate_settings
 from crawler.spiders.sveden import validate_url
+from sveden import doccache
 from sveden.gather import collect
 from sveden.judging import judge_site
 
@@ -80,6 +81,7 @@ def store_check(result: dict[str, Any], artifact: dict[str, Any]) -> int:
         with session_factory() as session, session.begin():
             run = repository.start_run(session, kind="check", month=None, rules_version=result["rules_version"], settings={}, filters={"url": result["url"]})
             check = repository.save_check(session, run.id, None, result, artifact)
+            doccache.remember(session, artifact)
             repository.finish_run(session, run.id)
             return check.id
     finally:

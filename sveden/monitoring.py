@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from checks import catalogue
+from sveden import doccache
 from storage.locks import GUARD_HELD_ENV, MONITORING_LOCK, AlreadyRunning, run_guard
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def worker_settings(run_id: int, db_url: str, total: int, overrides: dict[str, A
             **gather_settings(),
             # Artifacts are judged and stored through sveden.judging, one transaction per organization.
             "ITEM_PIPELINES": {"sveden.pipeline.JudgeAndStorePipeline": 300},
-            "EXTENSIONS": {"crawler.extensions.ProbeHeadersOnly": 500, "crawler.progress.Progress": 600},
+            "EXTENSIONS": {"crawler.extensions.ProbeHeadersOnly": 500, "crawler.docfetch.DocumentStream": 510, "crawler.progress.Progress": 600},
             "SVEDEN_RUN_ID": run_id,
             "SVEDEN_DATABASE_URL": db_url,
             "SVEDEN_PROGRESS_TOTAL": total,
@@ -156,12 +157,13 @@ def run_worker(
     from crawler.runner import quiet_download_errors
     from crawler.spiders.sveden_redis import SvedenRedisSpider
 
-    settings = worker_settings(run_id, db_url, total, {**redis_settings(redis_url, run_id, idle_close), **overrides})
-    process = CrawlerProcess(settings)
-    quiet_download_errors()
-    process.crawl(SvedenRedisSpider)
-    _add_busgov(process, busgov_targets)
-    process.start()
+    with doccache.exported(db_url) as known:
+        settings = worker_settings(run_id, db_url, total, {**redis_settings(redis_url, run_id, idle_close), **known, **overrides})
+        process = CrawlerProcess(settings)
+        quiet_download_errors()
+        process.crawl(SvedenRedisSpider)
+        _add_busgov(process, busgov_targets)
+        process.start()
 
 
 def _add_busgov(process, targets: list[dict[str, Any]] | None) -> None:
@@ -214,13 +216,14 @@ def crawl_plan(plan: Plan, db_url: str, overrides: dict[str, Any], with_busgov: 
     from crawler.runner import quiet_download_errors
     from crawler.spiders.sveden import SvedenSpider
 
-    settings = worker_settings(plan.run_id, db_url, len(plan.targets), overrides)
-    process = CrawlerProcess(settings)
-    quiet_download_errors()
-    if plan.targets:
-        process.crawl(SvedenSpider, targets=plan.targets)
-    _add_busgov(process, plan.busgov_targets if with_busgov else None)
-    process.start()
+    with doccache.exported(db_url) as known:
+        settings = worker_settings(plan.run_id, db_url, len(plan.targets), {**known, **overrides})
+        process = CrawlerProcess(settings)
+        quiet_download_errors()
+        if plan.targets:
+            process.crawl(SvedenSpider, targets=plan.targets)
+        _add_busgov(process, plan.busgov_targets if with_busgov else None)
+        process.start()
 
 
 def close_run(db_url: str, plan: Plan) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 
 from artifacts.schema import RegistryFacts
-from sveden import judging
+from sveden import doccache, judging
 
 
 class JudgeAndStorePipeline:
@@ -52,5 +52,6 @@ class JudgeAndStorePipeline:
                 judging.store_busgov(session, self.run_id, data, registry)
                 return item
             _, result = judging.store_site(session, self.run_id, org_id, data, registry, org_type=data.get("org_type") if registry is None else None)
+            doccache.remember(session, data)  # next month asks for these documents conditionally
         # Keep only a summary in the item: the engine and the stats need no megabyte artifact.
         return {"org_id": org_id, "outcome": result["outcome"], "counts": result["counts"]}

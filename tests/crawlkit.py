@@ -16,10 +16,11 @@ FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--s
 REPO = Path(__file__).resolve().parents[1]
 
 
-def crawl(sites: dict[str, dict[str, Route]], tmp: Path, org_types: dict[str, str] | None = None, extra: list[str] | None = None) -> tuple[dict[str, dict], dict]:
-    """Serve every site on its own port, crawl them all in one process, return artifacts by name."""
+def crawl(sites: dict[str, dict[str, Route]], tmp: Path, org_types: dict[str, str] | None = None, extra: list[str] | None = None,
+          ports: dict[str, int] | None = None) -> tuple[dict[str, dict], dict]:
+    """Serve every site on its own port (``ports``: a given one, e.g. a site's again), crawl them all in one process, return artifacts by name."""
     with ExitStack() as stack:
-        servers = {name: stack.enter_context(serve(routes)) for name, routes in sites.items()}
+        servers = {name: stack.enter_context(serve(routes, port=(ports or {}).get(name, 0))) for name, routes in sites.items()}
         targets = [{"org_id": name, "url": srv.url + "/", "org_type": (org_types or {}).get(name)} for name, srv in servers.items()]
         (tmp / "targets.json").write_text(json.dumps(targets), encoding="utf-8")
         out = tmp / "artifacts.jsonl"

@@ -31,6 +31,12 @@ def redirect(location: str, status: int = 302) -> Route:
     return Route(b"", status=status, headers={"Location": location})
 
 
+def _not_modified(sent: dict[str, str], asked) -> bool:
+    """A conditional GET whose validator matches the route's ETag or Last-Modified."""
+    etag, since = sent.get("ETag"), sent.get("Last-Modified")
+    return bool((etag and asked.get("If-None-Match") == etag) or (since and asked.get("If-Modified-Since") == since))
+
+
 class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, Route] = {}
     log: list[tuple[str, str]] = []
@@ -53,6 +59,10 @@ class _Handler(BaseHTTPRequestHandler):
         if r.delay:
             time.sleep(r.delay)
         body = r.payload()
+        if r.status == 200 and _not_modified(r.headers, self.headers):
+            self.send_response(304)
+            self.end_headers()
+            return
         self.send_response(r.head_status if not with_body and r.head_status else r.status)
         if r.content_type:
             self.send_header("Content-Type", r.content_type)
@@ -71,9 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(routes: dict[str, Route], host: str = "127.0.0.1"):
+def serve(routes: dict[str, Route], host: str = "127.0.0.1", port: int = 0):
     handler = type("Handler", (_Handler,), {"routes": routes, "log": []})
-    server = ThreadingHTTPServer((host, 0), handler)
+    server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
