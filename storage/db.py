@@ -8,20 +8,20 @@ PostgreSQL takes a transaction-level advisory lock, SQLite a ``BEGIN IMMEDIATE``
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:  # Alembic (and Mako, Pygments behind it) is imported only when a schema must change
+    from alembic.config import Config
 
 ENV_VAR = "SVEDEN_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -111,6 +111,8 @@ def create_db_engine(url: str, *, immediate: bool = False) -> Engine:
 
 def alembic_config(url: str | None = None) -> Config:
     """A programmatic Alembic configuration (no ini file needed, works from an installed package)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
@@ -121,16 +123,52 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
+
+
+_REVISION = re.compile(r"^revision(?::[^=\n]*)?=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN = re.compile(r"^down_revision(?::[^=\n]*)?=\s*(?:[\"']([^\"']+)[\"']|None)\s*$", re.M)
+
+
+def quick_head() -> str | None:
+    """The head revision read from the migration files' own ``revision``/``down_revision`` lines,
+    without importing Alembic; None when they do not read that simply (then Alembic decides)."""
+    revisions, downs = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN.search(source)
+        if rev is None or down is None:
+            return None
+        revisions.add(rev.group(1))
+        if down.group(1):
+            downs.add(down.group(1))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(conn: Connection) -> str | None:
+    """``alembic_version`` read with plain SQL (None: no such table, or not one row)."""
+    try:
+        with conn.begin_nested() if conn.in_transaction() else conn.begin():
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
 
 
 def _check_known(rev: str | None) -> None:
     if rev is None:
         return
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     try:
         script.get_revision(rev)
@@ -161,16 +199,19 @@ def _locked_connection(url: str, engine: Engine | None) -> Iterator[Connection]:
 def upgrade(url: str | None = None, *, engine: Engine | None = None) -> None:
     """``alembic upgrade head`` on the database; idempotent and safe to run concurrently."""
     url = normalize_url(url or database_url())
-    head = head_revision()
     try:
         probe = engine or create_db_engine(url)
         try:
             with probe.connect() as conn:
+                quick = quick_head()
+                if quick is not None and _stored_revision(conn) == quick:
+                    return  # the schema is current: no Alembic, no migration work
                 rev = current_revision(conn)
         finally:
             if engine is None:
                 probe.dispose()
         _check_known(rev)
+        head = head_revision()
         if rev == head:
             return
         with _locked_connection(url, engine) as conn:
@@ -179,6 +220,8 @@ def upgrade(url: str | None = None, *, engine: Engine | None = None) -> None:
             if rev != head:
                 cfg = alembic_config(url)
                 cfg.attributes["connection"] = conn
+                from alembic import command
+
                 command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
         raise StorageError(f"не удалось открыть базу данных {_safe(url)}: {_first_line(exc)}") from exc

@@ -68,3 +68,14 @@ def test_robots_crawl_delay_is_obeyed_by_the_interactive_profile(tmp_path):
     assert min(slow) >= 0.35, slow
     fast = gaps(tmp_path / "fast", "User-agent: *\nDisallow: /private/\n")
     assert min(fast) < 0.2, fast  # without it the profile's own small delay
+
+
+def test_a_current_database_is_opened_without_migration_work(tmp_path):
+    """Start-up of a one-site check: the schema is current, so Alembic is not even imported."""
+    from storage import db
+
+    assert db.quick_head() == db.head_revision()
+    env = {**__import__("os").environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    code = "import sys; from storage import db; db.open_database(); print('alembic' in sys.modules)"
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, timeout=120) for _ in range(2)]
+    assert [r.stdout.strip() for r in runs] == ["True", "False"], [r.stderr[-1500:] for r in runs]
