@@ -10,6 +10,7 @@ Nothing else may write to stdout: the protocol keeps its own descriptor and fd 1
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -41,8 +42,40 @@ def warm_up() -> None:
     from sveden.gather import gather_settings
 
     catalogue.audits()
+    catalogue.rules_version()  # hashes every audit once (cached)
     gather_settings()
-    assert "twisted.internet.reactor" not in sys.modules, "the warm worker must not install a reactor"
+    from reports.render import environment
+
+    environment().get_template("school.html.j2")  # compiled once, not per report
+    _import_components()
+
+
+def _import_components() -> None:
+    """Every Scrapy component a crawl loads by name (middlewares, extensions, handlers, the scheduler…):
+    imported here once, not in each child."""
+    from scrapy.utils.misc import load_object
+
+    from crawler.runner import project_settings
+
+    settings = project_settings({"SVEDEN_PROFILE": "interactive"})
+    paths = []
+    for name in ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "DOWNLOAD_HANDLERS"):
+        paths += list(settings.getwithbase(name))  # disabled ones too: Scrapy imports them to read their names
+    for name in ("SCHEDULER", "DUPEFILTER_CLASS", "STATS_CLASS", "LOG_FORMATTER", "SCHEDULER_PRIORITY_QUEUE", "SCHEDULER_MEMORY_QUEUE",
+                 "SCHEDULER_DISK_QUEUE", "REQUEST_FINGERPRINTER_CLASS", "ROBOTSTXT_PARSER", "TWISTED_DNS_RESOLVER",
+                 "DOWNLOADER", "DOWNLOADER_HTTPCLIENTFACTORY", "DOWNLOADER_CLIENTCONTEXTFACTORY", "SPIDER_LOADER_CLASS"):
+        if isinstance(settings.get(name), str):
+            paths.append(settings[name])
+    from scrapy.utils.misc import walk_modules_iter
+
+    for module in settings.getlist("SPIDER_MODULES"):  # the spider loader imports every spider module
+        list(walk_modules_iter(module))
+    for path in paths:
+        try:
+            load_object(path)
+        except Exception as exc:  # noqa: BLE001 - warming up only: the child imports it (and says why) itself
+            log.debug("not preloaded: %s (%s)", path, exc)
+    assert "twisted.internet.reactor" not in sys.modules, "a component installed a reactor"
 
 
 class Channel:
@@ -94,7 +127,18 @@ def _project_extensions() -> dict[str, int]:
     return dict(project.EXTENSIONS)
 
 
+_child = 0  # the check running now: stopped with the worker
+
+
+def _stop(signum, frame) -> None:  # noqa: ANN001 - a signal handler
+    if _child:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(_child, signal.SIGKILL)
+    os._exit(0)
+
+
 def fork_check(job: dict[str, Any], channel: Channel, timeout: float) -> None:
+    global _child
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 1
@@ -106,6 +150,7 @@ def fork_check(job: dict[str, Any], channel: Channel, timeout: float) -> None:
         finally:
             sys.stderr.flush()
             os._exit(code)
+    _child = pid
     deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -114,9 +159,11 @@ def fork_check(job: dict[str, Any], channel: Channel, timeout: float) -> None:
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+            _child = 0
             channel.send(id=job["id"], event="done", ok=False, reason="timeout")
             return
         time.sleep(0.02)
+    _child = 0
     code = os.waitstatus_to_exitcode(status)
     channel.send(id=job["id"], event="done", ok=code == 0, reason="" if code == 0 else f"exit {code}")
 
@@ -130,6 +177,7 @@ def main() -> int:
     os.dup2(2, 1)  # whatever prints to stdout now goes to the log, not into the protocol
     sys.stdout = sys.stderr
     timeout = float(os.environ.get("SVEDEN_WEB_CHECK_TIMEOUT", "900"))
+    signal.signal(signal.SIGTERM, _stop)
     warm_up()
     channel.send(event="ready", pid=os.getpid())
     for line in sys.stdin:
