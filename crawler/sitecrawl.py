@@ -164,48 +164,51 @@ class SiteCrawl:
                     kind, message = classify_exception(exc)
                     self.pages[idx].update(final_url=url, error_kind=kind, error=message)
                     return idx
-            sheets, parsed = await self.page_stylesheets(response)
+            sheets, parsed, unread = await self.page_stylesheets(response)
             self.pages[idx] = self.page_from_response(url, response, role, section, sheets, parsed)
+            if unread and "microdata" in self.pages[idx]:
+                self.pages[idx]["css_unread"] = unread[:5]
             self.page_index.setdefault(self.pages[idx].get("final_url", url), idx)
             return idx
         finally:
             done.set_result(None)
             del self.pending[url]
 
-    async def page_stylesheets(self, response: Response) -> tuple[dict[str, tuple[CssRule, ...]], tuple[Any, str] | None]:
-        """The parsed rules of the site's own stylesheets a page links (and the page's parsed tree).
+    async def page_stylesheets(self, response: Response) -> tuple[dict[str, tuple[CssRule, ...]], tuple[Any, str] | None, list[str]]:
+        """The parsed rules of the site's own stylesheets a page links, the page's parsed tree and
+        the addresses of its stylesheets that could not be read.
 
         A stylesheet is fetched once per site and shared by every page linking it; another
         site's (a CDN's) is not read, and at most ``SVEDEN_STYLESHEETS`` per site.
         """
         if not self.stylesheet_limit or not self._readable(response):
-            return {}, None
+            return {}, None, []
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
         parsed = parse_body(response.body, ctype or None)
         if parsed[0] is None:
-            return {}, parsed
+            return {}, parsed, []
         urls = [u for u in stylesheet_urls(parsed[0], response.url) if any(same_site(u, h) for h in self.hosts)]
         for u in urls:
             if u not in self.stylesheets:
                 if len(self.stylesheets) >= self.stylesheet_limit:
-                    self.stylesheets_unread += 1
-                    continue
+                    continue  # over the per-site limit: not asked for, so not «unread»
                 self.stylesheets[u] = asyncio.ensure_future(self._stylesheet(u))
         wanted = [u for u in urls if u in self.stylesheets]
         rules = await asyncio.gather(*(asyncio.shield(self.stylesheets[u]) for u in wanted))
-        return dict(zip(wanted, rules)), parsed
+        return {u: r for u, r in zip(wanted, rules) if r is not None}, parsed, [u for u, r in zip(wanted, rules) if r is None]
 
-    async def _stylesheet(self, url: str) -> tuple[CssRule, ...]:
-        meta = {"sveden_css": True, "download_timeout": 10, "max_retry_times": 0, "download_maxsize": self.stylesheet_maxsize, "download_warnsize": 0}
+    async def _stylesheet(self, url: str) -> tuple[CssRule, ...] | None:
+        """The stylesheet's rules; None when it could not be read (the pages linking it say so)."""
+        meta = {"sveden_css": True, "max_retry_times": 0, "download_maxsize": self.stylesheet_maxsize, "download_warnsize": 0}
         try:
-            response = await self._download(Request(url, dont_filter=True, meta=meta), time.monotonic() + 15)
-        except Exception as exc:  # an unread stylesheet hides nothing; the page is judged by what was read
+            response = await self._download(Request(url, dont_filter=True, meta=meta))
+        except Exception as exc:  # an unread stylesheet is a fact of the pages that link it, never a crash
             log.debug("stylesheet %s not read: %s", url, exc)
             self.stylesheets_unread += 1
-            return ()
+            return None
         if not 200 <= response.status < 300:
             self.stylesheets_unread += 1
-            return ()
+            return None
         self.bytes += len(response.body)
         charset = response.headers.get(b"Content-Type", b"").decode("latin-1").partition("charset=")[2].split(";")[0].strip() or None
         try:
@@ -213,7 +216,7 @@ class SiteCrawl:
         except Exception as exc:  # tinycss2 does not raise on bad CSS; anything else is a bug, logged, never a crash
             log.warning("stylesheet %s not parsed: %s", url, exc)
             self.stylesheets_unread += 1
-            return ()
+            return None
 
     async def probe(self, url: str, deadline: float | None = None) -> None:
         """Does the document exist? HEAD, falling back to a GET that stops after the headers.

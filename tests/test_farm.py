@@ -95,7 +95,7 @@ def test_every_rule_is_exercised_both_ways_at_scale():
 
 def test_defects_and_faults_are_varied_and_recorded(farm):
     kinds = Counter(d["kind"] for s in farm for d in s.defects)
-    for kind in ("missing", "empty", "legacy", "outside", "elsewhere", "doc_404", "section_missing", "no_parent_markup"):
+    for kind in ("missing", "empty", "legacy", "outside", "elsewhere", "doc_404", "section_missing", "no_parent_markup", "hidden_copy", "image_only"):
         assert kinds[kind] > 0, kind
     styles = Counter(s.style for s in farm)
     assert set(styles) == {"bitrix", "joomla", "wordpress", "dl", "gosweb", "static"}

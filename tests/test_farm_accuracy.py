@@ -79,6 +79,10 @@ def test_checker_agrees_with_the_farm_truth(tmp_path):
                     f"{_where(st)}: {it['rule']} {it['section']}/{it['parent'] or '-'}/{it['itemprop']}: "
                     f"truth {it['status'] or it['expect']} ({it['why']}), checker {g['status']}: {g['message'][:160]}"
                 )
+        audits = {a["rule"]: a for a in res.get("audits", [])}
+        for code, want in st.get("audits", {}).items():
+            if audits[code]["status"] != want:
+                problems.append(f"{_where(st)}: {code}: truth {want}, checker {audits[code]['status']}: {audits[code]['message'][:160]}")
         if st["channels"] is not None:
             channels = (res.get("feedback") or {}).get("channels") or {}
             for name, want in st["channels"].items():

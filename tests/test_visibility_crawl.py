@@ -50,6 +50,9 @@ SITES = {
     # The same class, but the stylesheet shows it again on a desktop screen (a mobile-only rule).
     "mobile_rule": site(PLAIN + f'<div class="for-inspectors">{MARKED}</div>', head='<link rel="stylesheet" href="/css/site.css">',
                         extra={"/css/site.css": Route("@media (max-width: 600px) { .for-inspectors { display: none } }", content_type=CSS)}),
+    # The stylesheet answers 500: whether the copy is hidden is unknown, and VIS001 says so.
+    "css_unreadable": site(PLAIN + f'<div class="for-inspectors">{MARKED}</div>', head='<link rel="stylesheet" href="/css/site.css">',
+                           extra={"/css/site.css": Route("oops", status=500, content_type="text/plain")}),
     "aria_hidden": site(PLAIN + f'<div aria-hidden="true">{MARKED}</div>'),
     "tab": site(f'<a href="#staff">Руководство</a><div id="staff" class="tab-pane" style="display:none">{MARKED}</div>'),
     "duplicate_both_marked": site(MARKED + f'<div style="display:none">{MARKED}</div>'),
@@ -125,3 +128,12 @@ def test_only_hidden_nodes_carry_the_fact(crawled):
     managers = next(p for p in artifacts["inline_display"]["pages"] if p["url"].endswith("/managers/"))
     assert managers["hiders"] == [{"r": "display", "el": "div", "by": "style"}]
     assert {n["v"] for n in managers["microdata"]} == {0}
+
+
+def test_an_unreadable_stylesheet_makes_vis001_not_checked(results, crawled):
+    vis = audit(results["css_unreadable"], "VIS001")
+    assert vis["status"] == "error" and "таблица стилей сайта не прочитана" in vis["message"] and vis["evidence_url"].endswith("/css/site.css"), vis
+    artifacts, _ = crawled
+    managers = next(p for p in artifacts["css_unreadable"]["pages"] if p["url"].endswith("/managers/"))
+    assert managers["css_unread"] == [vis["evidence_url"]]
+    assert artifacts["css_unreadable"]["stats"]["stylesheets_unread"] == 1  # asked once for the whole site

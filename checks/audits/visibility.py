@@ -46,6 +46,9 @@ class HiddenMarkup(Audit):
             copies += bool(hidden)
             if hidden and len(hidden) == len(nodes):
                 only_hidden[rule.key] = (hidden[0].page_url, hidden[0].hider)
+        unread = [u for _slug, page in _subsection_pages(ctx) for u in page.get("css_unread") or []]
+        if not only_hidden and unread:
+            return self.result(Status.error, f"не проверено: таблица стилей сайта не прочитана ({unread[0]}) — скрыта ли разметка, неизвестно", unread[0])
         if not only_hidden:
             note = f" (скрытые копии есть у {copies} пунктов, но размечены и видимые элементы)" if copies else ""
             return self.result(Status.passed, "скрытой разметки без видимой нет" + note)

@@ -40,6 +40,11 @@ LEGACY_ITEMTYPES = {"uchredLaw": "UchredLaw", "volume": "Volume", "vacant": "Vac
 
 CDN_PREFIX = "cdn:"  # a document on the farm's CDN host: http://<cdn host>:<port>/s<site index><path>
 SECTION_UNMARKED_RATE = 0.008  # a subsection published without any microdata
+# Visibility defects (order 1493 п.27, п.23), per checked site: a table shown without markup beside a
+# marked copy hidden from visitors, and a subsection page of scans instead of text.
+HIDDEN_COPY_RATE = 0.05
+HIDE_METHODS = ("inline_display", "hidden_attr", "sr_only", "offscreen", "css_rule")
+IMAGE_ONLY_RATE = 0.03
 DOC_TYPES = {".pdf": "application/pdf", ".doc": "application/msword", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
@@ -65,6 +70,7 @@ class Group:
     itemtype: str = ""
     title: str = ""
     page: int = 0
+    hide: str = ""  # a copy kept from visitors, one of HIDE_METHODS (order 1493 п.27 defect); "" shown
 
 
 @dataclass(slots=True)
@@ -80,6 +86,7 @@ class SectionContent:
     state: str = "ok"  # ok | missing (404) | error (500) | loop (redirect loop)
     blocks: list[Any] = field(default_factory=list)
     n_pages: int = 1  # the main page and its addRef pages
+    images: int = 0  # > 0: the page shows this many scans instead of its content (п.23 defect)
     intro: str = ""
 
 
@@ -619,7 +626,36 @@ def build_site(spec: SiteSpec) -> SiteContent:
     _apply_edits(b, content, spec.farm.options.get("edits", {}).get(spec.index, ()))
     _apply_edits(b, content, platforms.template_defects(spec), note="template")  # the platform's template loses the markup
     _finish(b, content)
+    _apply_visibility_defects(b, content)
     return content
+
+
+def _apply_visibility_defects(b: _Builder, content: SiteContent) -> None:
+    """Hidden marked copies and pages of scans, from their own random stream (other sites stay as they were)."""
+    rng = _rng(b.spec.farm.seed, b.spec.index, "visibility")
+    rate = b.spec.farm.options.get("defect_rate", 1.0)  # a farm of flawless sites has none
+    if content.spec.outcome != "ok" or rate <= 0:
+        return
+    if rng.random() < HIDDEN_COPY_RATE * rate:
+        groups = [(slug, bl) for slug, sec in content.sections.items() if sec.state == "ok" for bl in sec.blocks if isinstance(bl, Group) and bl.written]
+        if groups:
+            slug, group = rng.choice(groups)
+            blocks = content.sections[slug].blocks
+            copy = Group(group.parent, group.written, list(group.keys), list(group.headers), [[Cell(c.prop, c.text, c.hrefs, c.key, c.label) for c in row] for row in group.rows],
+                         group.on, group.itemtype, "", group.page, rng.choice(HIDE_METHODS))
+            group.written, group.itemtype = None, ""
+            for row in group.rows:
+                for c in row:
+                    c.prop = None
+            blocks.insert(blocks.index(group) + 1, copy)
+            b.defects.append({"kind": "hidden_copy", "section": slug, "parent": group.parent, "method": copy.hide})
+    if rng.random() < IMAGE_ONLY_RATE * rate:
+        single = sorted(slug for slug, sec in content.sections.items() if sec.state == "ok" and sec.n_pages == 1 and sec.blocks)
+        if single:
+            slug = rng.choice(single)
+            sec = content.sections[slug]
+            sec.blocks, sec.intro, sec.images = [], "", rng.randrange(1, 4)
+            b.defects.append({"kind": "image_only", "section": slug, "images": sec.images})
 
 
 # -- every rule of the catalogue -----------------------------------------------------------------

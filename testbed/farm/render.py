@@ -14,6 +14,7 @@ from html import escape
 from urllib.parse import parse_qs, urlsplit
 
 from checks import catalogue
+from testbed.documents import docx, text_pdf
 from testbed.farm.content import CDN_PREFIX, DOC_TYPES, Cell, Field, Group, SectionContent, SiteContent, doc_key
 from testbed.farm import platforms
 from testbed.farm.spec import SiteSpec, _rng
@@ -27,9 +28,10 @@ GOSWEB_LONG = {
     "vacant": "vakantnye-mesta-dlya-priema-perevoda-obuchayushchikhsya",
     "catering": "organizatsiya-pitaniya-v-obrazovatelnoy-organizatsii",
 }
-PDF_BODY = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-DOC_BODY = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-DOCX_BODY = b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 120
+# Real files: the crawler reads them (type by content, text layer, signatures; crawler/documents.py).
+PDF_BODY = text_pdf(["Local regulation of the municipal school", "Approved by the order of the director", "Chapter 1. General provisions"], pages=2)
+DOC_BODY = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # Word 97-2003 (OLE): recognized by its header
+DOCX_BODY = docx(["Положение образовательной организации", "Глава 1. Общие положения", "Настоящее положение определяет порядок работы."])
 PNG_BODY = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360000002000100ffff03000006000557bfab d40000000049454e44ae426082".replace(" ", ""))
 JPEG_BODY = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 STATIC_ASSETS = frozenset({"/images/logo.png", "/images/minpros.png", "/images/busgov_qr.png", "/images/pdf.png", "/css/style.css"})
@@ -190,6 +192,18 @@ def _group_html(spec: SiteSpec, g: Group, style: str) -> str:
     return f"{title}<table{cls}{table_attrs}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+# How a marked copy is kept from visitors (content.HIDE_METHODS); "css_rule" hides it by the
+# site's stylesheet (STYLESHEET), which only a crawler reading /css/style.css can tell.
+_HIDE_WRAPPERS = {
+    "inline_display": '<div style="display: none">',
+    "hidden_attr": "<div hidden>",
+    "sr_only": '<div class="sr-only">',
+    "offscreen": '<div style="position:absolute; left:-9999px; top:-9999px">',
+    "css_rule": '<div class="sveden-microdata">',
+}
+STYLESHEET = b"body{font-family:sans-serif}\n.sveden-microdata{display:none}\n@media print{.menu{display:none}}\n"
+
+
 def blocks_html(spec: SiteSpec, blocks: list, style: str) -> str:
     out: list[str] = []
     pending: list[Field] = []
@@ -200,7 +214,8 @@ def blocks_html(spec: SiteSpec, blocks: list, style: str) -> str:
         if pending:
             out.append(_fields_html(spec, pending, style))
             pending = []
-        out.append(_group_html(spec, bl, style))
+        html = _group_html(spec, bl, style)
+        out.append(f"{_HIDE_WRAPPERS[bl.hide]}{html}</div>" if bl.hide else html)
     if pending:
         out.append(_fields_html(spec, pending, style))
     return "\n".join(out)
@@ -359,6 +374,8 @@ def section_page(spec: SiteSpec, content: SiteContent, sec: SectionContent, page
         refs = "".join(f'<li><a itemprop="addRef" href="{escape(_href(spec, addref_path(spec, sec.slug, k)))}">Дополнительная информация, часть {k}</a></li>' for k in range(1, sec.n_pages))
         parts.append(f'<ul class="addref">{refs}</ul>')
     parts.append(blocks_html(spec, blocks, style))
+    if sec.images and page == 0:  # scans of the paper page instead of its text
+        parts.append("".join(f'<p><img src="/upload/sveden/{sec.slug}-{k}.jpg" width="1240" height="1754" alt=""></p>' for k in range(1, sec.images + 1)))
     if style == "static" and page == 0:
         parts.append(f'<!-- старая версия страницы: <span itemprop="{sec.slug}Info">удалено</span> <td itemprop="regDate">01.01.1970</td> -->')
     main = "\n".join(parts)
@@ -603,7 +620,7 @@ def _respond(spec: SiteSpec, method: str, target: str) -> Reply:
         if path.endswith(".png"):
             return Reply(200, [("Content-Type", "image/png")], PNG_BODY)
         if path.endswith(".css"):
-            return Reply(200, [("Content-Type", "text/css")], b"body{font-family:sans-serif}")
+            return Reply(200, [("Content-Type", "text/css")], STYLESHEET)
         return Reply(200, [("Content-Type", "image/jpeg")], JPEG_BODY)
     status = content.docs.get(path)
     if status is not None:

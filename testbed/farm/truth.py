@@ -41,6 +41,7 @@ class ANode:
     parents: tuple[tuple[str, int], ...]  # (parent itemprop as written, instance number)
     inst: int = 0  # for a parent element: its instance number
     site_wide: bool = False  # in the header/footer of every page (schema.org contacts, the copy link)
+    hidden: bool = False  # in a copy kept from visitors (order 1493 п.27)
 
 
 def _legacy_key(token: str) -> str:  # written again on purpose: the truth shares no judging code
@@ -80,14 +81,15 @@ def section_nodes(content: SiteContent, slug: str) -> tuple[list[ANode], list[st
         for rows in chunks:
             instance += 1
             parents: tuple[tuple[str, int], ...] = ()
+            hidden = bool(bl.hide)
             if bl.written:
                 text = " ".join(c.text for row in rows for c in row)
-                nodes.append(ANode(bl.written, text, tuple(h for row in rows for c in row for h in c.hrefs), (), instance))
+                nodes.append(ANode(bl.written, text, tuple(h for row in rows for c in row for h in c.hrefs), (), instance, hidden=hidden))
                 parents = ((bl.written, instance),)
             for row in rows:
                 for c in row:
                     if c.prop:
-                        nodes.append(ANode(c.prop, c.text, c.hrefs, parents))
+                        nodes.append(ANode(c.prop, c.text, c.hrefs, parents, hidden=hidden))
     return nodes, itemtypes
 
 
@@ -135,6 +137,35 @@ class _Index:
         return self.by_prop.get(prop, [])
 
 
+def _own_verdict(rule: Rule, own: list[ANode], here: _Index, content: SiteContent) -> tuple[str, str]:
+    """The item's verdict from its elements in place (every instance of its parent for a child)."""
+    if rule.parent and not rule.optional:
+        instances = [(n.prop, n.inst) for n in here.get(rule.parent) if n.inst]
+        worst = ("pass", "in every parent")
+        for inst in instances:
+            children = [n for n in own if inst in n.parents]
+            if not children:
+                return "fail", "missing in a parent instance"
+            verdict = _value(rule, children, content.docs, disallowed_paths(content))
+            if verdict[0] == "fail":
+                return verdict
+            if verdict[0] == "needs_review":
+                worst = verdict
+        return worst
+    return _value(rule, own, content.docs, disallowed_paths(content))
+
+
+def audits_truth(spec, content: SiteContent, items: list[dict[str, Any]]) -> dict[str, str]:
+    """VIS001/VIS002 (``checks/audits/visibility.py``): an item marked only in hidden copies; a page of scans."""
+    if spec.outcome not in JUDGED:
+        return {"VIS001": "error", "VIS002": "error"}
+    if not any(sec.state == "ok" for sec in content.sections.values()):
+        return {"VIS001": "not_applicable", "VIS002": "not_applicable"}
+    hidden = any(it.get("hidden_only") for it in items)
+    scans = any(sec.images for sec in content.sections.values() if sec.state == "ok")
+    return {"VIS001": "fail" if hidden else "pass", "VIS002": "needs_review" if scans else "pass"}
+
+
 def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> dict[str, Any]:
     spec = content.spec
     out = {"section": rule.section, "parent": rule.parent, "itemprop": rule.itemprop, "rule": rule.code}
@@ -160,20 +191,11 @@ def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> di
     if rule.superseded_by:
         return res("needs_review", "superseded, present") if own else res("not_applicable", "superseded, absent")
     if own:
-        if rule.parent and not rule.optional:
-            instances = [(n.prop, n.inst) for n in here.get(rule.parent) if n.inst]
-            worst = ("pass", "in every parent")
-            for inst in instances:
-                children = [n for n in own if inst in n.parents]
-                if not children:
-                    return res("fail", "missing in a parent instance")
-                verdict = _value(rule, children, content.docs, disallowed_paths(content))
-                if verdict[0] == "fail":
-                    return res(*verdict)
-                if verdict[0] == "needs_review":
-                    worst = verdict
-            return res(*worst)
-        return res(*_value(rule, own, content.docs, disallowed_paths(content)))
+        out["hidden_only"] = all(n.hidden for n in own)
+        verdict = _own_verdict(rule, own, here, content)
+        if verdict[0] == "pass" and all(n.hidden for n in own):
+            return res("fail", "marked only in a copy hidden from visitors")
+        return res(*verdict)
     # Not in its place: say why.
     key = _legacy_key(rule.itemprop)
     legacy = [n for n in here.by_lkey.get(key, []) if n.prop != rule.itemprop]
@@ -231,6 +253,7 @@ def site_truth(spec) -> dict[str, Any]:
     nodes = {slug: _Index(*section_nodes(content, slug)) for slug in content.sections}
     judged = spec.outcome in JUDGED
     feat = content.features
+    items = [item_truth(rule, content, nodes) for rule in catalogue.rules()]
     return {
         **spec.describe(),
         "channels": dict(content.channels) if judged else None,
@@ -238,5 +261,6 @@ def site_truth(spec) -> dict[str, Any]:
         "platform": platforms.platform_of(spec),  # the key checks.platform must find; None for a hand-made site
         "features": {k: v for k, v in feat.items() if not k.endswith("_text")},
         "sections": {slug: sec.state for slug, sec in content.sections.items()},
-        "items": [item_truth(rule, content, nodes) for rule in catalogue.rules()],
+        "items": items,
+        "audits": audits_truth(spec, content, items),
     }
