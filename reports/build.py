@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reports import data, exports, monthly, summary, template_defects
+from reports import review_view
 from reports.assets import org_filename, unique_slugs
 from reports.school import render_html as render_school
 
@@ -128,9 +129,12 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
             pdf_progress = pdf.Progress(total, progress, workers=min(pdf.default_workers(), total))
             pdf_progress.start()
 
+    # The life of each finding and the reviewers' decisions, for the regional and department reports.
+    view = review_view.load(session, ds) if {"regional", "departments"} & set(parts) else None
     if "regional" in parts and html:
         t = time.perf_counter()
-        result.regional = _write(out / "index.html", monthly.render_regional(ds, trend, files, slugs, links, generated_at, template_defects.find(session, ds)))
+        result.regional = _write(out / "index.html", monthly.render_regional(ds, trend, files, slugs, links, generated_at, template_defects.find(session, ds),
+                                                                              review=review_view.regional(ds, view, slugs)))
         result.timings["regional"] = time.perf_counter() - t
 
     if "departments" in parts and ("html" in formats or "pdf" in formats):
@@ -138,10 +142,11 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
         changes = data.item_changes(session, ds)
         for muni in ds.municipalities:
             name = slugs[muni]
+            review = review_view.department(ds, view, muni, files)  # leads with what changed, overdue included
             if html:
-                result.departments.append(_write(out / "departments" / f"{name}.html", monthly.render_department(ds, trend, muni, changes, files, links, generated_at)))
+                result.departments.append(_write(out / "departments" / f"{name}.html", monthly.render_department(ds, trend, muni, changes, files, links, generated_at, review=review)))
             if "pdf" in formats:
-                pdf_jobs.append((monthly.render_department(ds, trend, muni, changes, files, no_links, generated_at, interactive=False), out / "departments" / f"{name}.pdf"))
+                pdf_jobs.append((monthly.render_department(ds, trend, muni, changes, files, no_links, generated_at, interactive=False, review=review), out / "departments" / f"{name}.pdf"))
         result.timings["departments"] = time.perf_counter() - t
 
     if "schools" in parts and ("html" in formats or "pdf" in formats):

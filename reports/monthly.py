@@ -156,9 +156,11 @@ def regional_context(ds: Dataset, trend: summary.Trend, files: dict[str, str], m
 
 
 def render_regional(ds: Dataset, trend: summary.Trend, files: dict[str, str], muni_slugs: dict[str, str],
-                    links: Links | None = None, generated_at: datetime | None = None, template_defects: list[Any] | None = None) -> str:
+                    links: Links | None = None, generated_at: datetime | None = None, template_defects: list[Any] | None = None,
+                    review: dict[str, Any] | None = None) -> str:
     ctx = regional_context(ds, trend, files, muni_slugs, links, generated_at)
     ctx["template_defects"] = template_defects or []  # ``reports.template_defects.find``: it needs the database
+    ctx["review"] = review or {}  # ``reports.review_view.regional``: states per municipality, scores both ways
     return environment().get_template("regional.html.j2").render(**ctx)
 
 
@@ -245,9 +247,11 @@ def department_context(ds: Dataset, trend: summary.Trend, muni: str, changes: di
 
 
 def render_department(ds: Dataset, trend: summary.Trend, muni: str, changes: dict[str, Changes], files: dict[str, str],
-                      links: Links | None = None, generated_at: datetime | None = None, interactive: bool = True) -> str:
+                      links: Links | None = None, generated_at: datetime | None = None, interactive: bool = True,
+                      review: dict[str, Any] | None = None) -> str:
     """The department report; ``interactive=False`` (for PDF) leaves out the sorting script and buttons."""
     ctx = department_context(ds, trend, muni, changes, files, links, generated_at, interactive)
+    ctx["review"] = review or {}  # ``reports.review_view.department``: what changed, overdue, decisions
     return environment().get_template("department.html.j2").render(**ctx)
 
 

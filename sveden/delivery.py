@@ -41,7 +41,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from reports import data, monthly, summary
+from reports import data, monthly, review_view, summary
 from reports.assets import org_filename, unique_slugs
 from reports.fixplan import fix_plan, plain_result
 from storage import contacts as store
@@ -175,8 +175,10 @@ def _addresses(session: Any, orgs: dict[str, Organization]) -> tuple[dict[str, l
     return depts, schools
 
 
-def department_body(ds: data.Dataset, trend: summary.Trend, muni: str, changes: dict[str, data.Changes]) -> tuple[str, str]:
-    """(plain text, HTML) of a department's message, from the department report's own context."""
+def department_body(ds: data.Dataset, trend: summary.Trend, muni: str, changes: dict[str, data.Changes],
+                    review: dict[str, Any] | None = None) -> tuple[str, str]:
+    """(plain text, HTML) of a department's message, from the department report's own context;
+    ``review`` (``reports.review_view.department``) adds what is overdue against «принято к исправлению до»."""
     ctx = monthly.department_context(ds, trend, muni, changes, {}, monthly.Links(False, False, False), interactive=False)
     ind = ctx["ind"]
     lines = [
@@ -203,6 +205,11 @@ def department_body(ds: data.Dataset, trend: summary.Trend, muni: str, changes: 
     else:
         lines.append("Прошлого месяца для сравнения нет: это первый обход.")
     lines.append("")
+    if review and review["overdue"]:
+        lines.append(f"Просрочено — не исправлено к обещанному сроку ({len(review['overdue'])}):")
+        for r in review["overdue"]:
+            lines.append(f"  — {r['org'].name}: {r['rule']} «{r['title']}», срок до {r['due']}")
+        lines.append("")
     if ctx["not_checked"]:
         lines.append(f"Не проверены ({len(ctx['not_checked'])}):")
         for r in ctx["not_checked"]:
@@ -257,6 +264,7 @@ def plan(session: Any, month: str | None, municipalities: Sequence[str], schools
     ds = data.load_dataset(session, month, municipalities)
     trend = summary.trend(ds)
     changes = data.item_changes(session, ds)
+    view = review_view.load(session, ds)
     orgs = {o.id: o for o in session.scalars(select(Organization))}
     depts, school_addrs = _addresses(session, orgs)
     title = summary.month_title(ds.month)
@@ -267,7 +275,7 @@ def plan(session: Any, month: str | None, municipalities: Sequence[str], schools
         if not addrs:
             notes.append(f"{muni}: нет адреса управления — отчёт не отправлен (добавьте его: sveden contacts import)")
             continue
-        text, body = department_body(ds, trend, muni, changes)
+        text, body = department_body(ds, trend, muni, changes, review_view.department(ds, view, muni, {}))
         base = _safe_filename(f"{muni} {ds.month}")
         parcels.append(Parcel(
             "department", muni, "", muni, addrs, f"Мониторинг сайтов организаций: {muni}, {title}", text, body,

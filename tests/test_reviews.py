@@ -239,6 +239,95 @@ def test_the_export_offers_the_decisions_as_a_list_and_prefills_the_one_in_force
     assert rows[(org(0), "CMN004")][col["Состояние"]] == "вернулось"
 
 
+def _munis(env: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """Organization → municipality, municipality → the department report's file name."""
+    from sqlalchemy import select
+
+    from reports.assets import unique_slugs
+    from storage import db
+    from storage.models import Organization
+
+    factory = db.open_database(env["SVEDEN_DATABASE_URL"])
+    with factory() as session:
+        muni = {o.id: o.municipality for o in session.scalars(select(Organization))}
+    factory.kw["bind"].dispose()
+    return muni, unique_slugs(sorted(set(muni.values())))
+
+
+def _text(html_page: str) -> str:
+    import html as html_lib
+    import re
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html_page)).split())
+
+
+def test_the_department_report_leads_with_what_changed_overdue_included(months):
+    env, log = months
+    out = log["out"] / "r2"
+    ok(sveden(["report", "--month", M2, "--format", "html", "-o", str(out)], env))
+    muni, slugs = _munis(env)
+    page = (out / "departments" / f"{slugs[muni[org(1)]]}.html").read_text(encoding="utf-8")
+    assert page.index('id="what-changed"') < page.index('id="summary"') < page.index('id="schools"')
+    overdue = page[page.index('id="overdue-table"'):]
+    overdue = overdue[: overdue.index("</table>")]
+    assert f'data-org="{org(1)}" data-rule="CMN012"' in overdue
+    assert "01.01.2026" in overdue and "Иванова И.И." in overdue and "сохраняется 2 мес." in _text(overdue)
+    # newly broken and fixed, each in its municipality's report
+    for i, rule, table in ((2, "CMN011", "newly-broken-table"), (5, "CMN012", "newly-broken-table"), (0, "CMN004", "fixed-table")):
+        dept = (out / "departments" / f"{slugs[muni[org(i)]]}.html").read_text(encoding="utf-8")
+        part = dept[dept.index(f'id="{table}"'):]
+        assert f'data-org="{org(i)}" data-rule="{rule}"' in part[: part.index("</table>")], (i, rule)
+    # the verdict and the decision side by side, and the scores both ways
+    dept4 = (out / "departments" / f"{slugs[muni[org(4)]]}.html").read_text(encoding="utf-8")
+    decided = dept4[dept4.index('id="decisions-table"'):]
+    row = _text(decided[decided.index(f'data-org="{org(4)}" data-rule="CMN012"'):].split("</tr>")[0])
+    assert "нарушение" in row and "оспорено — сведения размещены" in row
+    scores = dept4[dept4.index('id="scores-both-ways"'):].split("</table>")[0]
+    assert "По проверке" in scores and "С учётом решений" in scores
+    p11 = _text(scores.split("</tr>")[1]).split()
+    assert p11[-2] != p11[-1]  # the disputed item counts as published «с учётом решений»
+
+
+def test_the_delivered_department_report_lists_what_is_overdue(months):
+    env, _ = months
+    from reports import data, review_view, summary
+    from storage import db
+    from sveden.delivery import department_body
+
+    muni, _ = _munis(env)
+    factory = db.open_database(env["SVEDEN_DATABASE_URL"])
+    with factory() as session:
+        ds = data.load_dataset(session, M2)
+        view = review_view.load(session, ds)
+        m = muni[org(1)]
+        text, body = department_body(ds, summary.trend(ds), m, data.item_changes(session, ds), review_view.department(ds, view, m, {}))
+    factory.kw["bind"].dispose()
+    assert "Просрочено — не исправлено к обещанному сроку (1):" in text and "CMN012" in text and "срок до 01.01.2026" in text
+    assert "Просрочено" in body
+
+
+def test_the_regional_report_counts_each_state_per_municipality_with_the_median_time_to_fix(months):
+    env, log = months
+    out = log["out"] / "r3"
+    ok(sveden(["report", "--month", M3, "--format", "html", "-o", str(out)], env))
+    page = (out / "index.html").read_text(encoding="utf-8")
+    table = page[page.index('id="lifecycle-table"'):].split("</table>")[0]
+    head = _text(table.split("</thead>")[0])
+    assert all(t in head for t in ("Новое", "Сохраняется", "Вернулось", "Исправлено", "Не проверено в этом месяце", "Медиана срока исправления"))
+    _, life, _, _ = load(env, M3)
+    muni, _ = _munis(env)
+    for m in set(muni.values()):
+        ids = [o for o in muni if muni[o] == m]
+        counts = life.counts(ids)
+        row = table[table.index(f'data-muni="{m}"'):]
+        row = _text(row[row.index(">") + 1 :].split("</tr>")[0]).split()
+        expected = [str(counts.get(s, 0)) for s in ("new", "persisting", "regressed", "fixed", "not_checked")]
+        assert row[len(m.split()) : len(m.split()) + 5] == expected, (m, row)
+    total = table[table.index('class="total"'):]
+    total = _text(total[total.index(">") + 1 :].split("</tr>")[0])
+    assert total.startswith("Всего") and "1,0" in total  # both fixes took one month
+
+
 def test_history_keeps_every_decision_and_a_later_one_supersedes(months):
     env, _ = months
     before = json.loads(ok(sveden(["review", "history", org(4), "CMN012", "--format", "json"], env)).stdout)["decisions"]
@@ -250,3 +339,58 @@ def test_history_keeps_every_decision_and_a_later_one_supersedes(months):
     # a passing item has nothing to decide on
     refused = sveden(["review", "add", org(0), "CMN002", "подтверждено", "--month", M3], env)
     assert refused.returncode == 2 and "выполнено" in refused.stderr
+
+
+# --- storage on both databases, and the page fingerprint ----------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'd.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_decisions_are_appended_and_the_newest_is_in_force(db_url):
+    from datetime import UTC, datetime, timedelta
+
+    from storage import db
+    from storage.models import Organization
+    from storage.reviews import NewDecision, add_decision, current_decisions, decision_history
+
+    factory = db.open_database(db_url)
+    t0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    try:
+        with factory() as session, session.begin():
+            session.add(Organization(id="o1", name="Школа", org_type="school", municipality="Город", site_url="http://127.0.0.1:9/"))
+            session.flush()
+            add_decision(session, NewDecision("o1", "CMN004", "fix_planned", "Иванова", "2026-09", due_date=date(2026, 12, 31),
+                                              basis_status="fail", basis_message="нет", basis_hash="abc"), t0)
+            add_decision(session, NewDecision("o1", "CMN004", "disputed", "Петров", "2026-10", evidence_url="http://127.0.0.1:9/a"), t0 + timedelta(days=3))
+            add_decision(session, NewDecision("o1", "CMN011", "confirmed", "Петров", "2026-10"), t0 + timedelta(days=4))
+            with pytest.raises(ValueError):
+                add_decision(session, NewDecision("o1", "CMN011", "maybe", "Петров", "2026-10"))
+        with factory() as session:
+            now = current_decisions(session)
+            trail = decision_history(session, "o1", "CMN004")
+            assert {k: v.decision for k, v in now.items()} == {("o1", "CMN004"): "disputed", ("o1", "CMN011"): "confirmed"}
+            assert [(d.decision, d.author, d.due_date, d.created_at) for d in trail] == [
+                ("fix_planned", "Иванова", date(2026, 12, 31), t0), ("disputed", "Петров", None, t0 + timedelta(days=3))]
+            assert trail[0].basis_hash == "abc" and current_decisions(session, ["nobody"]) == {}
+    finally:
+        factory.kw["bind"].dispose()
+
+
+def test_the_page_fingerprint_follows_the_markup_not_the_news():
+    from artifacts.evidence import page_fingerprint
+
+    page = {"url": "http://s/sveden/common/", "status": 200, "microdata": [{"p": "regDate", "tag": "span", "t": "01.09.1990"}],
+            "itemtypes": [], "links": [{"href": "http://s/news/1", "text": "Новость дня"}]}
+    art = {"pages": [page], "sections": {"common": {"page": 0, "addrefs": []}}}
+    base = page_fingerprint(art, "http://s/sveden/common/")
+    assert base and base == page_fingerprint(art, "", "common")
+    news = {**page, "links": [{"href": "http://s/news/2", "text": "Другая новость"}]}
+    assert page_fingerprint({**art, "pages": [news]}, page["url"]) == base
+    edited = {**page, "microdata": [{"p": "regDate", "tag": "span", "t": "01.09.1991"}]}
+    assert page_fingerprint({**art, "pages": [edited]}, page["url"]) != base
+    assert page_fingerprint(art, "http://s/other/") is None and page_fingerprint(None, page["url"]) is None
