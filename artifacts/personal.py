@@ -143,12 +143,6 @@ _DATE = re.compile(
 )
 _BIRTH_MARK = re.compile(r"рожд|г\.\s?р\.?|д\.\s?р\.|\bдр\b", re.I)
 _BIRTH_HEADER = re.compile(r"(?:дата|год)\w*\s+рождения|\bд\.\s?р\.|\bг\.\s?р\.", re.I)
-# A list of children: enrolment orders, class lists, competition results.
-_CHILDREN = re.compile(
-    r"зачисл|отчисл|перевод\w*\s+(?:обучающ|учащ|воспитанник)|список|класс|воспитанник|обучающ|учащ|протокол|результат|"
-    r"победител|призер|призёр|участник|соревновани|олимпиад|конкурс|первенств",
-    re.I,
-)
 CHILD_AGE = 22  # a date of birth within this many years is a child's or a student's
 
 _STREET = r"(?:ул\.|улица|пр\.|пр-т|проспект|пер\.|переулок|ш\.|шоссе|б-р|бульвар|наб\.|набережная|мкр\.?|микрорайон|пл\.|площадь|проезд)"
@@ -324,10 +318,48 @@ def _health(line: str) -> list[Hit]:
     return out
 
 
+# Cheap gates, tried on the lower-cased line before a detector's own patterns: most lines of a page
+# pass none of them, and the detectors' patterns (alternations, case-insensitive) cost far more.
+_DIGIT = re.compile(r"\d")
+_SNILS_GATE = re.compile(r"\d\d\d[-\s]\d\d\d")
+_INN_GATE = re.compile(r"\d{12}")
+_DATE_GATE = re.compile(r"\d[./]\d|\d\s[а-я]{3,8}\s[12]\d{3}")
+_HEALTH_STEMS = ("инвалид", "ограниченн", "овз", "многодет", "малоимущ", "малообеспеч", "опек", "сирот", "попечени", "диагноз",
+                 "заболеван", "на учете", "группа здоров", "социально опасн", "неблагополуч", "льготн", "кдн")
+_ADDRESS_STEMS = ("кв.", "квартир", "прожива", "жительств", "зарегистрирован", "регистрации", "домашн")
+
+
+# A list of children: enrolment orders, class lists, competition results.
+_CHILDREN_STEMS = ("зачисл", "отчисл", "перевод", "список", "класс", "воспитанник", "обучающ", "учащ", "протокол", "результат",
+                   "победител", "призер", "призёр", "участник", "соревновани", "олимпиад", "конкурс", "первенств")
+
+
+def text_context(text: str) -> tuple[bool, bool]:
+    """(a «дата рождения» header, a list of children) anywhere in the text: the birth date detector's context."""
+    low = text.lower()
+    header = "рожд" in low and bool(_BIRTH_HEADER.search(low)) or ("р." in low and bool(re.search(r"[дг]\.\s?р\.", low)))
+    return header, any(stem in low for stem in _CHILDREN_STEMS)
+
+
 def line_hits(line: str, *, previous: str = "", text_has_header: bool = False, text_is_children: bool = False, this_year: int | None = None) -> list[Hit]:
     """Every personal value on one line (the restricted titles are :func:`restricted_title`'s)."""
-    year = this_year or date.today().year
-    return [*_snils(line), *_passport(line, previous), *_inn(line), *_birth_dates(line, text_has_header, text_is_children, year), *_addresses(line), *_health(line)]
+    low = line.lower()
+    hits: list[Hit] = []
+    if any(stem in low for stem in _HEALTH_STEMS):
+        hits += _health(line)
+    if not _DIGIT.search(line):
+        return hits
+    if _SNILS_GATE.search(line) or "снилс" in low or "страхов" in low:
+        hits += _snils(line)
+    if "паспорт" in low or "паспорт" in previous.lower():
+        hits += _passport(line, previous)
+    if _INN_GATE.search(line):
+        hits += _inn(line)
+    if _DATE_GATE.search(low):
+        hits += _birth_dates(line, text_has_header, text_is_children, this_year or date.today().year)
+    if any(stem in low for stem in _ADDRESS_STEMS):
+        hits += _addresses(line)
+    return hits
 
 
 def scan(text: str, where: dict[str, Any] | None = None, *, line_paths: Sequence[str] | None = None, title_lines: int = 0) -> list[dict[str, Any]]:
@@ -340,8 +372,7 @@ def scan(text: str, where: dict[str, Any] | None = None, *, line_paths: Sequence
     """
     where = dict(where or {})
     text = text or ""
-    has_header = bool(_BIRTH_HEADER.search(text))
-    is_children = bool(_CHILDREN.search(text))
+    has_header, is_children = text_context(text)
     year = date.today().year
     pages = text.split("\f")
     paged = len(pages) > 1
@@ -383,7 +414,7 @@ def redact(text: str) -> str:
     (microdata, link texts, headings), which must never carry the value itself."""
     if not text or not re.search(r"\d|инвалид|многодет|малоимущ|опекаем|диагноз|сирот", text, re.I):
         return text
-    hits = sorted(line_hits(text, text_has_header=bool(_BIRTH_HEADER.search(text)), text_is_children=True), key=lambda h: h.start)
+    hits = sorted(line_hits(text, text_has_header=text_context(text)[0], text_is_children=True), key=lambda h: h.start)
     out, pos = [], 0
     for hit in hits:
         if hit.start < pos:

@@ -81,6 +81,8 @@ class Page(TypedDict):
     # Only on pages that were parsed: scripts (src), inline_scripts (widget code only), widget_calls
     # ({"url", "id"} of ``Widget(…)`` starters), iframes, headings, phones, emails, markers
     # (ids/classes of known widgets), title, encoding, size.
+    # Also ``personal`` (issue 18; absent in earlier artifacts): what ``artifacts.personal.scan`` found in the
+    # page's text — kind, masked snippet, salted hash, line, element path; never the value. Documents carry the same.
     # Optional (issue 16): ``generator`` (the generator meta tags' contents) and ``assets`` (addresses of
     # stylesheets, icons and images): what ``checks.platform`` fingerprints the platform from.
     # Also (version 2, since issue 13; absent in earlier artifacts): ``hiders`` (list of Hider, only

@@ -10,7 +10,7 @@ from typing import Any
 from artifacts.failures import plain_message
 from artifacts.schema import OUTCOMES
 from checks.feedback import CHANNELS
-from reports import charts, summary
+from reports import charts, personal, summary
 from reports.assets import SORT_JS, csp
 from reports.data import BusGovRow, Changes, CheckRow, Dataset, Org
 from reports.render import environment
@@ -241,6 +241,8 @@ def department_context(ds: Dataset, trend: summary.Trend, muni: str, changes: di
         "broken_total": sum(len(c.broken) for o, c in changes.items() if o in ids),
         "not_checked": _not_checked_rows(ds, ids),
         "top": summary.top_failed(counts, 15),
+        "personal": personal.school_counts(counts),
+        "personal_note": personal.NOTE,
         "links": links,
         "charts": {"sections": _sections_chart(sections, f"Соответствие по подразделам: {muni}")},
     }

@@ -9,6 +9,7 @@ from checks import catalogue
 from checks.docs import GROUP_TITLES
 from checks.messages import item_name
 from reports.fixplan import fix_plan, plain_result
+from reports.personal import NOTE as PERSONAL_NOTE
 from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
 from reports.terminal import terminal_safe
 
@@ -146,6 +147,7 @@ def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, 
         fixed=fixed,
         org=org or {},
         for_pdf=for_pdf,
+        personal_note=PERSONAL_NOTE,
         audit_groups=audit_groups(result, findings_only=for_pdf),
         # Fix texts come from the current rules: say so when the result was judged by others.
         rules_changed=bool(result.get("rules_version")) and result["rules_version"] != catalogue.rules_version(),
