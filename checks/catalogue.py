@@ -104,6 +104,11 @@ def probe_link_texts() -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for a in audits() if (p := getattr(a, "probe_link_text", ""))))
 
 
+def probe_selectors() -> tuple[str, ...]:
+    """CSS selectors the gatherer matches on every page it reads (regional «element present» rules)."""
+    return tuple(dict.fromkeys(p for a in audits() if (p := getattr(a, "probe_selector", ""))))
+
+
 def probe_paths() -> tuple[str, ...]:
     """Paths on the site's host the gatherer probes (regional «page reachable» rules)."""
     return tuple(dict.fromkeys(p for a in audits() if (p := getattr(a, "probe_path", ""))))

@@ -7,6 +7,7 @@ of all pages) through :meth:`Context.computed`, which runs each function once pe
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from artifacts.failures import plain_message
@@ -32,8 +33,11 @@ class Context:
         org_type: OrgType = OrgType.school,
         registry: RegistryFacts | None = None,
         busgov: dict[str, Any] | None = None,
+        checked_at: datetime | None = None,
     ):
         self.site = site
+        # When the artifacts were gathered: «updated within N days» counts back from it.
+        self.checked_at = checked_at or datetime.now(UTC)
         self.org_type = org_type
         self.registry = registry
         self.busgov = upgrade_busgov(busgov) if busgov is not None else None

@@ -128,7 +128,7 @@ def evaluate(
     """
     site = SiteView(artifact)
     otype, how = resolve_org_type(site.artifact, org_type)
-    ctx = Context(site=site, org_type=otype, registry=registry)
+    ctx = Context(site=site, org_type=otype, registry=registry, checked_at=checked_at)
     items = run_audits(catalogue.rules(), ctx)
     # Every audit other than the item rules that reads the site (the card audits, and the cross-checks
     # of the site with the card, run with bus.gov.ru's artifact: ``judge_busgov``).

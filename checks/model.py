@@ -297,9 +297,10 @@ class AuditResult:
     message: str = ""
     evidence_url: str = ""
     evidence: list[dict[str, str]] = field(default_factory=list)
+    cause: str = ""  # machine-readable reason, e.g. ``needs_crawl`` (the artifact lacks what the audit reads)
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "rule": self.rule,
             "group": self.group,
             "status": str(self.status),
@@ -307,3 +308,6 @@ class AuditResult:
             "message": self.message,
             "evidence": self.evidence,
         }
+        if self.cause:
+            out["cause"] = self.cause
+        return out

@@ -15,15 +15,20 @@ Kinds that need no code (they read the site artifact, which keeps no HTML):
 
 - ``page``: a page is reachable, by ``path`` (probed by the crawler) or by ``link_text``;
 - ``itemprop``: an element with ``itemprop`` is present (and not empty), in ``section`` or anywhere;
+- ``selector``: an element matching a CSS ``selector`` is present on a page read (the crawler
+  matches the rules' selectors while it has the HTML: ``SVEDEN_PROBE_SELECTORS``);
 - ``link``: a link to ``host`` and/or matching ``url_pattern`` (and ``link_text``) is present;
 - ``text``: ``pattern`` is found in page titles, headings, link texts or microdata texts (``where``);
 - ``document``: a document linked with ``link_text`` opens (the crawler probes such links);
-- ``updated``: a page updated within ``days`` days — the crawler does not keep Last-Modified,
-  so the result is «требует проверки» saying so, until a crawl stores it.
+- ``updated``: the page at ``path`` (the home page by default) updated within ``days`` days, by the
+  date the page states («обновлено ДД.ММ.ГГГГ») or else its Last-Modified header.
 
-CSS selectors are not a kind: the artifact keeps the microdata, links, forms, titles and
-headings of a page, not its HTML; a selector would need the gatherer to store it or evaluate
-the selectors while crawling.
+A rule may also apply only to some groups of the registry (``registry_groups``: a column of the
+registry and its values, e.g. ``{"Тип местности" = ["село"]}``).
+
+``sveden recheck`` re-judges a stored month with a changed file: every kind that reads what the
+crawl kept is judged again; a rule that needs what the crawl did not gather (a new path or link
+text to probe, a new selector) is «требует проверки» with the cause ``needs_crawl``.
 """
 
 from __future__ import annotations
@@ -33,10 +38,13 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
+from cssselect import GenericTranslator, SelectorError
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from artifacts.patterns import norm
@@ -47,19 +55,20 @@ from checks.model import ALL_TYPES, Audit, AuditResult, Example, LegalRef, OrgTy
 ENV = "SVEDEN_REGIONAL_RULES"
 FILE_NAME = "regional-rules.toml"
 CODE = re.compile(r"^R[A-Z]{2}\d{3}$")
-KINDS = ("page", "itemprop", "link", "text", "document", "updated")
+KINDS = ("page", "itemprop", "selector", "link", "text", "document", "updated")
 WHERE = ("title", "headings", "links", "microdata")
 SEVERITY_TITLES = {"high": "высокая", "medium": "средняя", "low": "низкая"}
 # The keys each kind needs (one of the tuple at least), and the keys it may use.
 _NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "page": (("path", "link_text"), ("path", "link_text")),
     "itemprop": (("itemprop",), ("itemprop", "section")),
+    "selector": (("selector",), ("selector",)),
     "link": (("host", "url_pattern"), ("host", "url_pattern", "link_text")),
     "text": (("pattern",), ("pattern", "where")),
     "document": (("link_text",), ("link_text", "url_pattern")),
     "updated": (("days",), ("days", "path")),
 }
-_PARAMS = ("path", "link_text", "itemprop", "section", "host", "url_pattern", "pattern", "where", "days")
+_PARAMS = ("path", "link_text", "itemprop", "section", "selector", "host", "url_pattern", "pattern", "where", "days")
 
 
 class RegionalRulesError(ValueError):
@@ -97,11 +106,13 @@ class CheckSpec(_Strict):
     severity: Literal["high", "medium", "low"] = "medium"
     fix: str = Field(min_length=1)
     counts_in_score: StrictBool = False
-    kind: Literal["page", "itemprop", "link", "text", "document", "updated"]
+    kind: Literal["page", "itemprop", "selector", "link", "text", "document", "updated"]
+    registry_groups: dict[str, list[str]] = Field(default_factory=dict)  # registry column → values it applies to
     path: str | None = None
     link_text: str | None = None
     itemprop: str | None = None
     section: str | None = None
+    selector: str | None = None
     host: str | None = None
     url_pattern: str | None = None
     pattern: str | None = None
@@ -110,6 +121,24 @@ class CheckSpec(_Strict):
     examples: list[ExampleSpec] = Field(default_factory=list)
 
     _check_regex = field_validator("link_text", "url_pattern", "pattern")(_regex)
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                GenericTranslator().css_to_xpath(value)
+            except SelectorError as exc:
+                raise ValueError(f"неверный CSS-селектор: {exc}") from None
+        return value
+
+    @field_validator("registry_groups")
+    @classmethod
+    def _groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for column, values in value.items():
+            if not column.strip() or not [v for v in values if v.strip()]:
+                raise ValueError(f"для столбца реестра «{column}» нужен непустой список значений")
+        return value
 
     @field_validator("path")
     @classmethod
@@ -276,11 +305,13 @@ class RegionalAudit(Audit):
     link_text: str = ""
     itemprop: str = ""
     section: str = ""
+    selector: str = ""
     host: str = ""
     url_pattern: str = ""
     pattern: str = ""
     where: tuple[str, ...] = WHERE
     days: int = 0
+    registry_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def probe_link_text(self) -> str:
@@ -289,10 +320,32 @@ class RegionalAudit(Audit):
 
     @property
     def probe_path(self) -> str:
-        return self.path if self.kind == "page" else ""
+        return self.path if self.kind in ("page", "updated") else ""
+
+    @property
+    def probe_selector(self) -> str:
+        return self.selector if self.kind == "selector" else ""
 
     def judge(self, ctx: Context) -> AuditResult:
+        if self.registry_groups:
+            outside = self._outside_groups(ctx)
+            if outside:
+                return self.result(Status.not_applicable, outside)
         return getattr(self, f"_judge_{self.kind}")(ctx)
+
+    def _outside_groups(self, ctx: Context) -> str:
+        """Why the organization is outside the registry groups the rule applies to ("" when inside)."""
+        groups = (ctx.registry or {}).get("groups") or {}
+        for column, values in self.registry_groups:
+            value = groups.get(column)
+            if value is None:
+                return f"правило только для организаций, у которых в реестре в столбце «{column}» указано: {', '.join(values)}; у этой организации значения нет"
+            if norm(value) not in {norm(v) for v in values}:
+                return f"правило только для организаций с «{column}»: {', '.join(values)}; у этой организации — {value}"
+        return ""
+
+    def _needs_crawl(self, what: str) -> AuditResult:
+        return AuditResult(self.code, self.group, Status.needs_review, f"нужен новый обход: при обходе не проверялось — {what}", cause="needs_crawl")
 
     def _links(self, ctx: Context) -> list[sitelinks.SiteLink]:
         return ctx.computed(_site_links)
@@ -318,7 +371,7 @@ class RegionalAudit(Audit):
                 return self.result(Status.passed, f"страница открывается ({how}): {url}", url)
         unknown = next((s for s in states if s[2] == "unknown"), None)
         if unknown:
-            return self.result(Status.needs_review, f"страница не проверялась при обходе ({unknown[1]}) — откройте её: {unknown[0]}", unknown[0])
+            return AuditResult(self.code, self.group, Status.needs_review, f"нужен новый обход: страница не проверялась при обходе ({unknown[1]}) — или откройте её: {unknown[0]}", unknown[0], cause="needs_crawl")
         url, how, _, detail = states[0]
         return self.result(Status.fail, f"страница ({how}) {detail}: {url}", url)
 
@@ -331,6 +384,15 @@ class RegionalAudit(Audit):
                     return self.result(Status.passed, f"найдено: itemprop=\"{self.itemprop}\" — {norm(node.get('t', ''))[:80]}", sitelinks.page_url(page))
         where = f"в подразделе «{self.section}»" if self.section else "на прочитанных страницах"
         return self.result(Status.fail, f"не найдено {where}: элемент с itemprop=\"{self.itemprop}\" и непустым содержимым")
+
+    def _judge_selector(self, ctx: Context) -> AuditResult:
+        if self.selector not in (ctx.site.artifact.get("stats") or {}).get("selectors", ()):
+            return self._needs_crawl(f"CSS-селектор «{self.selector}»")
+        for page in sitelinks.read_pages(ctx.site):
+            text = (page.get("selectors") or {}).get(self.selector)
+            if text is not None:
+                return self.result(Status.passed, f"найден элемент «{self.selector}»" + (f": {text[:80]}" if text else ""), sitelinks.page_url(page))
+        return self.result(Status.fail, f"на прочитанных страницах нет элемента «{self.selector}»")
 
     def _judge_link(self, ctx: Context) -> AuditResult:
         url_re = re.compile(self.url_pattern) if self.url_pattern else None
@@ -374,10 +436,43 @@ class RegionalAudit(Audit):
         return judge_documents(self, ctx, found, f"документ со ссылкой по шаблону «{self.link_text}»")
 
     def _judge_updated(self, ctx: Context) -> AuditResult:
-        return self.result(
-            Status.needs_review,
-            f"дату обновления страниц обход не сохраняет (заголовок Last-Modified) — проверьте вручную, что страница{f' {self.path}' if self.path else ''} обновлялась не позднее {self.days} дн. назад",
-        )
+        site = ctx.site
+        if not (site.artifact.get("stats") or {}).get("dates"):
+            return self._needs_crawl("дата обновления страниц")
+        what = f"страница {self.path}" if self.path else "главная страница"
+        facts = _update_facts(site, self.path)
+        if facts is None:
+            return self._needs_crawl(f"адрес {self.path}") if self.path else self.result(Status.fail, "главная страница не прочитана")
+        url, stated, modified = facts
+        when, how = (stated, "дата обновления на странице") if stated else (modified, "заголовок Last-Modified")
+        if when is None:
+            return self.result(Status.needs_review, f"{what} не указывает дату обновления, сервер не сообщает Last-Modified — проверьте вручную", url)
+        age = (ctx.checked_at.date() - when).days
+        if age <= self.days:
+            return self.result(Status.passed, f"{what} обновлена {when:%d.%m.%Y} ({how}), {age} дн. назад", url)
+        return self.result(Status.fail, f"{what} обновлена {when:%d.%m.%Y} ({how}), {age} дн. назад — дольше {self.days} дн.", url)
+
+
+def _update_facts(site: Any, path: str) -> tuple[str, date | None, date | None] | None:
+    """(url, date the page states, Last-Modified) of the page at ``path`` (the home page when empty),
+    from a page read or a probe; None when the crawl has neither."""
+    pages = [p for p in site.pages if p.get("status") and (_same_path(sitelinks.page_url(p), path) or _same_path(p.get("url", ""), path))] if path \
+        else list(site.pages_with_role("home"))
+    for page in pages:
+        stated = date.fromisoformat(page["updated_on"]) if page.get("updated_on") else None
+        return sitelinks.page_url(page), stated, _http_date(page.get("last_modified", ""))
+    if path:
+        for url, probe in (site.artifact.get("probes") or {}).items():
+            if _same_path(url, path) and probe.get("status"):
+                return url, None, _http_date(probe.get("last_modified", ""))
+    return None
+
+
+def _http_date(value: str) -> date | None:
+    try:
+        return parsedate_to_datetime(value).date() if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _same_path(url: str, path: str) -> bool:
@@ -416,6 +511,8 @@ def audits_of(rules: RulesFile) -> tuple[RegionalAudit, ...]:
                 link_text=c.link_text or "",
                 itemprop=c.itemprop or "",
                 section=c.section or "",
+                selector=c.selector or "",
+                registry_groups=tuple((col, tuple(vals)) for col, vals in c.registry_groups.items()),
                 host=c.host or "",
                 url_pattern=c.url_pattern or "",
                 pattern=c.pattern or "",

@@ -20,6 +20,7 @@ from artifacts.schema import WIDGET_CALL
 from crawler.pagetext import personal_findings
 from crawler.css import CssRule, inline_stylesheet, media_applies
 from crawler.visibility import Visibility, content_balance
+from crawler.pagefacts import Compiled, selector_facts, updated_on
 
 TEXT_LIMIT = 300  # characters of an element's text kept as evidence
 HREFS_PER_NODE = 20
@@ -315,6 +316,7 @@ def _page_sheets(doc: lxml.html.HtmlElement, final_url: str, stylesheets: dict[s
 def extract_page(
     url: str, final_url: str, body: bytes, content_type: str | None,
     stylesheets: dict[str, tuple[CssRule, ...]] | None = None, parsed: tuple[lxml.html.HtmlElement | None, str] | None = None,
+    selectors: Compiled = (),
 ) -> dict[str, Any]:
     """Everything the checks may look at on one page (microdata, what is hidden, feedback signals).
 
@@ -380,6 +382,10 @@ def extract_page(
     )
     if hiders:
         page["hiders"] = hiders
+    if selectors:  # regional «element present» rules: evaluated here, the artifact keeps no HTML
+        page["selectors"] = selector_facts(doc, selectors)
+    if stated := updated_on(body_text):
+        page["updated_on"] = stated
     page["personal"] = personal_findings(doc)
     return _redacted(page)
 

@@ -113,6 +113,8 @@ SVEDEN_PROBE_ITEMPROPS: list[str] = []
 SVEDEN_PROBE_LINK_TEXTS: list[str] = []
 # Paths on the site's host probed as pages (regional «page reachable» rules), set by ``sveden.gather``.
 SVEDEN_PROBE_PATHS: list[str] = []
+# CSS selectors matched on every page read (regional «element present» rules), set by ``sveden.gather``.
+SVEDEN_PROBE_SELECTORS: list[str] = []
 # Wall-clock budgets per site (seconds; 0 = none): past them, what was gathered is judged and
 # the rest is «не проверено: исчерпан лимит времени на сайт».
 SVEDEN_SITE_TIME_BUDGET = 300.0

@@ -32,6 +32,7 @@ from artifacts.urls import same_site, url_host_key
 from crawler.css import CssRule, parse_stylesheet
 from crawler.extract import extract_page, parse_body, stylesheet_urls
 from crawler.feedback_links import select_feedback_links
+from crawler.pagefacts import compile_selectors
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process crawled the site (distributed runs)
@@ -76,12 +77,14 @@ class SiteCrawl:
             self.stylesheet_limit = settings.getint("SVEDEN_STYLESHEETS")
             self.stylesheet_maxsize = settings.getint("SVEDEN_STYLESHEET_MAXSIZE")
             self.docs: DocumentFetcher | None = DocumentFetcher(self, settings)
+            self.selectors = compile_selectors(settings.getlist("SVEDEN_PROBE_SELECTORS"))
         else:
             self.docs = None
             self.probe_paths = []
             self.stylesheet_limit = self.stylesheet_maxsize = 0
             self.probe_itemprops = frozenset()
             self.probe_link_texts = None
+            self.selectors = ()
             self.time_budget = self.probe_time_budget = 0.0
         self.index: dict[str, str] | None = None
         self.pending: dict[str, asyncio.Future] = {}
@@ -129,7 +132,9 @@ class SiteCrawl:
         page: dict[str, Any] = {"url": url, "final_url": response.url, "status": response.status, "role": role, "section": section}
         self.bytes += len(response.body)
         if self._readable(response):
-            page.update(extract_page(url, response.url, response.body, ctype or None, stylesheets, parsed))
+            page.update(extract_page(url, response.url, response.body, ctype or None, stylesheets, parsed, self.selectors))
+            if modified := response.headers.get(b"Last-Modified", b"").decode("latin-1")[:100]:
+                page["last_modified"] = modified
             head = response.body[:20000].decode("utf-8", "ignore") if len(page.get("links", [])) < 5 else ""
             verdict = classify_status(response.status, head)
         else:
@@ -234,11 +239,11 @@ class SiteCrawl:
                 return
         else:
             if resp.status not in HEAD_REFUSED:
-                self.probes[url] = {"method": "HEAD", "status": resp.status}
+                self.probes[url] = {"method": "HEAD", "status": resp.status, **_modified(resp)}
                 return
         try:
             resp = await self._download(Request(url, dont_filter=True, meta=dict(meta)), deadline)
-            self.probes[url] = {"method": "GET", "status": resp.status}
+            self.probes[url] = {"method": "GET", "status": resp.status, **_modified(resp)}
         except Exception as exc:
             kind, message = classify_exception(exc)
             self.probes[url] = {"method": "GET", "status": None, "error_kind": kind, "error": message}
@@ -383,10 +388,19 @@ class SiteCrawl:
             },
         }
 
+                # What this crawl looked for beyond the defaults: a rule needing more asks for a new crawl.
+                "selectors": [sel for sel, _ in self.selectors],
+                "dates": True,  # pages keep Last-Modified and the update date they state; probes Last-Modified
 
 def _compile_link_texts(patterns: list[str]) -> re.Pattern[str] | None:
     """One expression for the link-text patterns (normalized text, ``artifacts.patterns.norm``);
     a pattern that does not compile is left out (the orchestration validated them)."""
+def _modified(resp: Response) -> dict[str, str]:
+    """A probe's Last-Modified, for the regional «updated within N days» rules."""
+    value = resp.headers.get(b"Last-Modified", b"").decode("latin-1")[:100]
+    return {"last_modified": value} if value else {}
+
+
     valid = []
     for p in patterns:
         try:

@@ -27,6 +27,10 @@ def recheck(month: Annotated[str, typer.Option("--month", metavar="ГГГГ-ММ
         f"Обход № {summary['source_run_id']} перепроверен правилами {summary['rules_version']}: "
         f"новый обход № {summary['run_id']}, организаций {summary['checks']}, изменились результаты у {summary['changed']}"
     )
+    if summary.get("needs_crawl"):
+        # What the stored pages cannot answer: said, never guessed.
+        codes = ", ".join(f"{code} (организаций: {n})" for code, n in summary["needs_crawl"].items())
+        typer.echo(f"Нужен новый обход: правилам {codes} нужны страницы или элементы, которые прошлый обход не проверял — до обхода их результат «требует проверки».")
 
 
 def worker(

@@ -24,6 +24,7 @@ def gather_settings() -> dict[str, Any]:
         "SVEDEN_PROBE_ITEMPROPS": list(catalogue.link_itemprops()),
         "SVEDEN_PROBE_LINK_TEXTS": list(catalogue.probe_link_texts()),
         "SVEDEN_PROBE_PATHS": list(catalogue.probe_paths()),
+        "SVEDEN_PROBE_SELECTORS": list(catalogue.probe_selectors()),
         # Documents whose electronic signature the audits look for (a .sig/.p7s beside them, FIL005).
         "SVEDEN_SIGNED_ITEMPROPS": list(SIGNED_ITEMPROPS),
     }

@@ -32,6 +32,7 @@ def registry_facts(org: Organization | None) -> RegistryFacts | None:
         "inn": org.inn,
         "site_url": org.site_url,
         "busgov_agency_id": org.busgov_agency_id,
+        "groups": {str(k): str(v) for k, v in (org.extra or {}).items() if isinstance(v, (str, int)) and not isinstance(v, bool)},
     }
 
 

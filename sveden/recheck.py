@@ -20,7 +20,7 @@ class RecheckError(Exception):
 def recheck_month(db_url: str, month: str) -> dict[str, Any]:
     """A new monthly run of ``month`` judged from the artifacts of its latest finished run."""
     from storage import db, repository
-    from storage.models import BusGovResult, Check, ItemResult, Organization, Run
+    from storage.models import AuditResultRow, BusGovResult, Check, ItemResult, Organization, Run
     from sveden import judging
 
     session_factory = db.open_database(db_url)
@@ -41,8 +41,12 @@ def recheck_month(db_url: str, month: str) -> dict[str, Any]:
             # A rule added since is a new result, not a change: compare the rules judged before.
             before: dict[int, dict[str, str]] = {}
             rows = select(ItemResult.check_id, ItemResult.rule, ItemResult.status).join(Check).where(Check.run_id == source.id)
-            for check_id, rule, status in session.execute(rows):
-                before.setdefault(check_id, {})[rule] = status
+            audit_rows = select(AuditResultRow.check_id, AuditResultRow.rule, AuditResultRow.status).join(Check).where(Check.run_id == source.id)
+            for query in (rows, audit_rows):
+                for check_id, rule, status in session.execute(query):
+                    before.setdefault(check_id, {})[rule] = status
+            # Rules that need what the stored crawl did not gather (a new path, link text, selector).
+            needs_crawl: dict[str, int] = {}
             for check in checks:
                 artifact = repository.load_artifact(session, check.id)
                 if artifact is None:
@@ -50,11 +54,15 @@ def recheck_month(db_url: str, month: str) -> dict[str, Any]:
                 # The type the check was judged by is kept; checked_at stays the crawl's time.
                 facts = registry.get(check.org_id) if check.org_id else None
                 _, result = judging.store_site(session, run.id, check.org_id, artifact, facts, org_type=check.org_type or None, checked_at=check.checked_at)
-                now = {i["rule"]: i["status"] for i in result["items"]}
+                now = {i["rule"]: i["status"] for i in [*result["items"], *(result.get("audits") or [])]}
+                for a in result.get("audits") or []:
+                    if a.get("cause") == "needs_crawl":
+                        needs_crawl[a["rule"]] = needs_crawl.get(a["rule"], 0) + 1
                 changed += any(now.get(rule) != status for rule, status in before.get(check.id, {}).items())
             for bg in list(session.scalars(select(BusGovResult).where(BusGovResult.run_id == source.id))):
                 judging.store_busgov(session, run.id, repository.load_busgov_artifact(bg), registry.get(bg.org_id))
             repository.finish_run(session, run.id)
-            return {"run_id": run.id, "source_run_id": source.id, "checks": len(checks), "changed": changed, "rules_version": run.rules_version}
+            return {"run_id": run.id, "source_run_id": source.id, "checks": len(checks), "changed": changed, "rules_version": run.rules_version,
+                    "needs_crawl": dict(sorted(needs_crawl.items()))}
     finally:
         session_factory.kw["bind"].dispose()

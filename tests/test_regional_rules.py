@@ -35,7 +35,7 @@ def rules_file(tmp_path, monkeypatch):
 
 def test_the_example_file_loads_into_the_catalogue(rules_file):
     codes = [a.code for a in catalogue.audits_of("regional")]
-    assert codes == ["RLO001", "RLO002", "RLO003", "RLO004", "RLO005", "RLO006"]
+    assert codes == ["RLO001", "RLO002", "RLO003", "RLO004", "RLO005", "RLO006", "RLO007", "RLO008"]
     by_code = catalogue.by_code()
     rlo1 = by_code["RLO001"]
     assert rlo1.group == "regional" and rlo1.counts_in_score and rlo1.severity == "high"
@@ -45,6 +45,63 @@ def test_the_example_file_loads_into_the_catalogue(rules_file):
     assert "/nok/" in catalogue.probe_paths()
     assert any("ответственн" in p for p in catalogue.probe_link_texts())
     assert catalogue.rules_version().count("+r") == 1
+    assert catalogue.probe_selectors() == (".news-list, article.news",) and "/news/" in catalogue.probe_paths()
+    assert by_code["RLO008"].registry_groups == (("Тип местности", ("село",)),)
+
+
+def _dated_site(home_html: str, **home: str) -> dict:
+    site = _home_site(home_html)
+    site["pages"][0].update(home)
+    site["stats"] = {"selectors": [], "dates": True}
+    return site
+
+
+def test_updated_by_the_stated_date_or_last_modified(rules_file):
+    from datetime import UTC, datetime
+
+    from checks.regional import RegionalAudit
+
+    audit = RegionalAudit(code="RLO900", title="обновлялась", failure_title="не обновлялась", kind="updated", days=30)
+    when = datetime(2026, 11, 29, tzinfo=UTC)
+
+    def judge(site: dict) -> tuple[str, str]:
+        from checks.context import Context
+        from checks.views import SiteView
+
+        r = run_audit(audit, Context(site=SiteView(site), checked_at=when))
+        return str(r.status), r.message
+
+    status, message = judge(_dated_site("<p>Новости</p>", updated_on="2026-11-20"))
+    assert status == "pass" and "20.11.2026" in message and "дата обновления на странице" in message
+    status, message = judge(_dated_site("<p>Новости</p>", last_modified="Mon, 01 Sep 2026 10:00:00 GMT"))
+    assert status == "fail" and "01.09.2026" in message and "Last-Modified" in message
+    status, message = judge(_dated_site("<p>Новости</p>"))
+    assert status == "needs_review" and "не указывает дату" in message
+    old = _home_site("<p>Новости</p>")  # gathered before pages kept their dates
+    status, message = judge(old)
+    assert status == "needs_review" and "нужен новый обход" in message
+
+
+def test_the_page_states_its_update_date():
+    page = page_of("http://127.0.0.1/", "<p>Новости школы</p><footer>Дата последнего обновления: 03.11.2026</footer>", "home", "")
+    assert page["updated_on"] == "2026-11-03"
+    assert "updated_on" not in page_of("http://127.0.0.1/", "<p>Приказ от 03.11.2026 № 5</p>", "home", "")
+
+
+def test_registry_groups_decide_where_a_rule_applies(rules_file):
+    site = _home_site("<h2>Подвоз обучающихся школьным автобусом</h2>")
+    village = {"org_id": "s1", "groups": {"Тип местности": "Село"}}
+    town = {"org_id": "s2", "groups": {"Тип местности": "город"}}
+
+    def status(registry: dict | None) -> dict:
+        return next(a for a in evaluate(site, "school", registry=registry)["audits"] if a["rule"] == "RLO008")
+
+    assert status(village)["status"] == "pass"
+    assert status(town)["status"] == "not_applicable" and "город" in status(town)["message"]
+    assert status({"org_id": "s3"})["status"] == "not_applicable"
+    assert status(None)["status"] == "not_applicable"  # an ad-hoc check of a bare address: no registry
+    no_bus = _home_site("<h2>Новости</h2>")
+    assert next(a for a in evaluate(no_bus, "school", registry=village)["audits"] if a["rule"] == "RLO008")["status"] == "fail"
 
 
 def test_the_example_files_examples_pass(rules_file):
@@ -77,8 +134,11 @@ def test_regional_audits_in_the_check_json_and_their_own_score(rules_file):
     result = evaluate(site, "school")
     regional_results = {a["rule"]: a for a in result["audits"] if a["group"] == "regional"}
     assert {k: v["status"] for k, v in regional_results.items()} == {
-        "RLO001": "pass", "RLO002": "pass", "RLO003": "fail", "RLO004": "pass", "RLO005": "fail", "RLO006": "needs_review"}
-    assert "Last-Modified" in regional_results["RLO006"]["message"]
+        "RLO001": "pass", "RLO002": "pass", "RLO003": "fail", "RLO004": "pass", "RLO005": "fail", "RLO006": "needs_review",
+        "RLO007": "needs_review", "RLO008": "not_applicable"}
+    assert regional_results["RLO007"]["cause"] == "needs_crawl"  # no crawl matched its selector
+    # An artifact gathered before the crawl kept update dates: the rule asks for a new crawl.
+    assert regional_results["RLO006"]["cause"] == "needs_crawl" and "нужен новый обход" in regional_results["RLO006"]["message"]
     assert result["scores"]["regional"]["percent"] == 100.0 and result["scores"]["regional"]["counted"] == 2
     # П1.1 counts item rules only: the regional rules leave it as it was.
     assert result["scores"]["p1_1_required"] == len([i for i in result["items"] if i["status"] != "not_applicable"
@@ -148,7 +208,7 @@ def test_rules_load_stores_a_valid_file_and_refuses_a_bad_one_keeping_the_old(tm
     payload = json.loads(listed.stdout)
     assert "+r" in payload["rules_version"]
     regional_rules = [r for r in payload["rules"] if r["group"] == "regional"]
-    assert len(regional_rules) == 6 and regional_rules[0]["severity"] == "high" and regional_rules[0]["counts_in_score"] is True
+    assert len(regional_rules) == 8 and regional_rules[0]["severity"] == "high" and regional_rules[0]["counts_in_score"] is True
     bad = tmp_path / "bad.toml"
     bad.write_text(HEAD + GOOD_CHECK.replace('kind = "link"', 'kind = "css"'), encoding="utf-8")
     refused = _cli(["rules", "load", str(bad)], tmp_path)
@@ -186,8 +246,10 @@ def test_a_crawled_site_with_the_noko_page_and_the_example_rules(tmp_path, monke
     assert {c: statuses[c] for c in ("NOK001", "NOK002", "NOK003", "NOK004")} == {"NOK001": "pass", "NOK002": "pass", "NOK003": "pass", "NOK004": "fail"}
     nok4 = next(a for a in result["audits"] if a["rule"] == "NOK004")
     assert "404" in nok4["message"]
-    assert {c: statuses[c] for c in ("RLO001", "RLO002", "RLO003", "RLO004", "RLO005", "RLO006")} == {
-        "RLO001": "pass", "RLO002": "pass", "RLO003": "fail", "RLO004": "pass", "RLO005": "fail", "RLO006": "needs_review"}
+    assert {c: statuses[c] for c in ("RLO001", "RLO002", "RLO003", "RLO004", "RLO005", "RLO006", "RLO007")} == {
+        "RLO001": "pass", "RLO002": "pass", "RLO003": "fail", "RLO004": "pass", "RLO005": "fail", "RLO006": "needs_review", "RLO007": "fail"}
+    # The crawl matched the rule's selector and kept the pages' dates: nothing asks for a new crawl.
+    assert not [a["rule"] for a in result["audits"] if a.get("cause") == "needs_crawl"]
     assert "+r" in result["rules_version"] and result["scores"]["regional"]["percent"] == 100.0
     assert not [i for i in result["items"] if i["status"] == "fail"]  # the compliant site stays compliant
     _regional_results_in_the_school_report_and_the_xlsx(result, tmp_path, monkeypatch)
@@ -263,6 +325,9 @@ def test_recheck_applies_a_changed_rules_file(tmp_path, rules_file):
         summary = recheck_month(url, "2026-03")
         after, version_after = latest_audits(summary["run_id"])
         assert after["RLO002"] == "fail" and version_after != version_before and summary["rules_version"] == version_after
+        assert summary["changed"] == 1  # RLO002 changed: the other audits count as changes too
+        # The stored crawl probed neither /nok/ nor /news/ and matched no selector: those rules ask for a new crawl.
+        assert summary["needs_crawl"] == {"RLO001": 1, "RLO006": 1, "RLO007": 1}
     finally:
         session_factory.kw["bind"].dispose()
 

@@ -10,6 +10,7 @@ from checks.evaluate import run_audit
 from checks.model import Example, Rule
 from checks.views import SiteView
 from crawler.extract import extract_page
+from crawler.pagefacts import compile_selectors
 
 EXAMPLES = [(a, i, ex) for a in catalogue.audits() for i, ex in enumerate(a.examples)]
 # Audits whose worst verdict is «требует проверки»: a picture may be infographics (VIS002).
@@ -17,7 +18,9 @@ NEEDS_A_PERSON_AT_WORST = ("VIS002",)
 
 
 def page_of(url: str, html: str, role: str, section: str) -> dict:
-    page = extract_page(url, url, f"<html><body>{html}</body></html>".encode(), "text/html; charset=utf-8")
+    # As a crawl would: with the CSS selectors of the rules in force (regional «selector» rules).
+    selectors = compile_selectors(catalogue.probe_selectors())
+    page = extract_page(url, url, f"<html><body>{html}</body></html>".encode(), "text/html; charset=utf-8", selectors=selectors)
     page.update(url=url, final_url=url, status=200, role=role, section=section)
     return page
 
@@ -41,6 +44,7 @@ def context_for(audit, example: Example) -> Context:
     if example.page == "home":
         site = SiteView({"url": "http://127.0.0.1/", "host": "127.0.0.1", "outcome": {"status": "ok"},
                          "pages": [page_of("http://127.0.0.1/", example.html, "home", "")], "sections": {},
+                         "stats": {"selectors": list(catalogue.probe_selectors()), "dates": True},
                          "probes": {u: {"status": s} for u, s in example.probes.items()},
                          **({"documents": example.documents} if example.documents else {})})
     elif isinstance(audit, Rule):
