@@ -54,6 +54,7 @@ def head_html(spec: SiteSpec) -> str:
 def template_defects(spec: SiteSpec) -> tuple[str, ...]:
     """The codes this site's template leaves unmarked (most sites of the platform, not every one)."""
     platform = platform_of(spec)
-    if platform not in TEMPLATE_DEFECTS or spec.index % 5 == 0:
+    # A flawless farm (defect_rate 0) has flawless templates too.
+    if platform not in TEMPLATE_DEFECTS or spec.index % 5 == 0 or spec.farm.options.get("defect_rate", 1.0) <= 0:
         return ()
     return TEMPLATE_DEFECTS[platform]
