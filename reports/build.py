@@ -109,6 +109,7 @@ def build_reports(
 
 def _build(session, out: Path, month, municipalities, org_ids, formats, parts, generated_at, progress=None) -> BuildResult:  # noqa: ANN001
     t0 = time.perf_counter()
+    template_defects.settings()  # a bad SVEDEN_TEMPLATE_DEFECT_* is a Russian error before anything is written
     ds = data.load_dataset(session, month, municipalities, org_ids)
     trend = summary.trend(ds)
     result = BuildResult(ds.month, out, organizations=len(ds.scope), checked=trend.region[ds.month].checked)
