@@ -344,3 +344,44 @@ def test_a_bad_rules_file_named_by_the_environment_is_a_russian_error_not_a_trac
                           cwd=Path(__file__).resolve().parents[1])
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr and "строка 2" in proc.stderr and "Ошибка:" in proc.stderr
+
+
+# ---- farm sites checked with the example file ----------------------------------------------
+
+
+def test_farm_sites_checked_with_the_example_rules(tmp_path, monkeypatch):
+    """Farm sites crawled with the example file in force: every regional rule is judged from what the
+    crawl gathered (none asks for a new crawl), and the farm's unreachable sites are «не проверено»."""
+    from testbed.farm import generate, serve as serve_farm
+
+    monkeypatch.setenv(regional.ENV, str(EXAMPLE))
+    farm = generate(12, 4151, faults={}, site_faults={0: ["down"], 1: ["blocked_403"]}, slow_delay=0.0, hang_seconds=5)
+    with serve_farm(farm) as running:
+        targets = tmp_path / "targets.json"
+        targets.write_text(json.dumps(running.targets(), ensure_ascii=False), encoding="utf-8")
+        out = tmp_path / "artifacts.jsonl"
+        cmd = [sys.executable, "-m", "sveden.gather", "--targets", str(targets), "--out", str(out)]
+        for s in ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "DOWNLOAD_TIMEOUT=5", "RETRY_TIMES=0"):
+            cmd += ["--set", s]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=300,
+                              env={**os.environ, regional.ENV: str(EXAMPLE)})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        truth = running.truth()
+    artifacts = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(artifacts) == 12
+    checked = 0
+    for artifact in artifacts:
+        result = evaluate(artifact, artifact.get("org_type"))
+        regional_results = {a["rule"]: a for a in result["audits"] if a["group"] == "regional"}
+        assert set(regional_results) == {f"RLO00{i}" for i in range(1, 9)}
+        if not result["reachable"]:
+            assert all(a["status"] in ("not_applicable", "needs_review", "error") or "не проверено" in a["message"]
+                       for a in regional_results.values()), regional_results
+            assert not any(a["status"] in ("pass", "fail") for a in regional_results.values())
+            continue
+        checked += 1
+        assert not [c for c, a in regional_results.items() if a.get("cause") == "needs_crawl"], artifact["url"]
+        assert regional_results["RLO005"]["status"] == "fail"  # the farm publishes no regionalId
+        assert regional_results["RLO008"]["status"] == "not_applicable"  # no registry groups in a bare crawl
+    assert checked == 10  # the two sites the farm took down or blocked are the two not checked
+    assert sum(1 for t in truth["sites"] if t["outcome"] in ("unreachable", "blocked")) == 2
