@@ -385,22 +385,22 @@ class SiteCrawl:
                 "bytes": self.bytes,
                 "seconds": round(time.monotonic() - self.started, 3),
                 "worker": WORKER,
-            },
-        }
-
                 # What this crawl looked for beyond the defaults: a rule needing more asks for a new crawl.
                 "selectors": [sel for sel, _ in self.selectors],
                 "dates": True,  # pages keep Last-Modified and the update date they state; probes Last-Modified
+            },
+        }
 
-def _compile_link_texts(patterns: list[str]) -> re.Pattern[str] | None:
-    """One expression for the link-text patterns (normalized text, ``artifacts.patterns.norm``);
-    a pattern that does not compile is left out (the orchestration validated them)."""
+
 def _modified(resp: Response) -> dict[str, str]:
     """A probe's Last-Modified, for the regional «updated within N days» rules."""
     value = resp.headers.get(b"Last-Modified", b"").decode("latin-1")[:100]
     return {"last_modified": value} if value else {}
 
 
+def _compile_link_texts(patterns: list[str]) -> re.Pattern[str] | None:
+    """One expression for the link-text patterns (normalized text, ``artifacts.patterns.norm``);
+    a pattern that does not compile is left out (the orchestration validated them)."""
     valid = []
     for p in patterns:
         try:
