@@ -80,10 +80,10 @@ class Page(TypedDict):
     forms: list[dict[str, Any]]  # action, method, id, class, role, fields, labels, submit, text, in_search
     # Only on pages that were parsed: scripts (src), inline_scripts (widget code only), widget_calls
     # ({"url", "id"} of ``Widget(…)`` starters), iframes, headings, phones, emails, markers
+    # (ids/classes of known widgets), title, encoding, size.
     # Also, where present: ``last_modified`` (the header), ``updated_on`` (ISO date the page states as
     # its update, «обновлено ДД.ММ.ГГГГ»), ``selectors`` ({selector: first match's text, or None} for the
     # regional rules' CSS selectors the crawl was given; absent when it was given none).
-    # (ids/classes of known widgets), title, encoding, size.
     # Also ``personal`` (issue 18; absent in earlier artifacts): what ``artifacts.personal.scan`` found in the
     # page's text — kind, masked snippet, salted hash, line, element path; never the value. Documents carry the same.
     # Optional (issue 16): ``generator`` (the generator meta tags' contents) and ``assets`` (addresses of
@@ -113,10 +113,10 @@ class Probe(TypedDict):
     """A document link's answer: HEAD, or a GET stopped after the headers."""
 
     method: str
-    last_modified: NotRequired[str]  # the Last-Modified header, as sent
     status: int | None
     error_kind: NotRequired[str]
     error: NotRequired[str]
+    last_modified: NotRequired[str]  # the Last-Modified header, as sent
 
 
 class DocumentFacts(TypedDict):
@@ -291,7 +291,7 @@ class RegistryFacts(TypedDict):
     org_id: str
     name: NotRequired[str]
     org_type: NotRequired[str]
-    groups: NotRequired[dict[str, str]]  # the registry's extra grouping columns (district, kind of locality…)
     inn: NotRequired[str | None]
     site_url: NotRequired[str | None]
     busgov_agency_id: NotRequired[int | None]
+    groups: NotRequired[dict[str, str]]  # the registry's extra grouping columns (district, kind of locality…)
