@@ -211,6 +211,8 @@ class SiteCrawl:
             log.debug("stylesheet %s not read: %s", url, exc)
             self.stylesheets_unread += 1
             return None
+        if 400 <= response.status < 500:
+            return ()  # a missing stylesheet styles nothing, for a visitor too: known, not unread
         if not 200 <= response.status < 300:
             self.stylesheets_unread += 1
             return None

@@ -53,6 +53,8 @@ SITES = {
     # The stylesheet answers 500: whether the copy is hidden is unknown, and VIS001 says so.
     "css_unreadable": site(PLAIN + f'<div class="for-inspectors">{MARKED}</div>', head='<link rel="stylesheet" href="/css/site.css">',
                            extra={"/css/site.css": Route("oops", status=500, content_type="text/plain")}),
+    # A stylesheet that does not exist (404) styles nothing for a visitor either: known, the copy is shown.
+    "css_missing": site(MARKED, head='<link rel="stylesheet" href="/css/old.css">'),
     "aria_hidden": site(PLAIN + f'<div aria-hidden="true">{MARKED}</div>'),
     "tab": site(f'<a href="#staff">Руководство</a><div id="staff" class="tab-pane" style="display:none">{MARKED}</div>'),
     "duplicate_both_marked": site(MARKED + f'<div style="display:none">{MARKED}</div>'),
@@ -76,7 +78,7 @@ def audit(result: dict, code: str) -> dict:
     return next(a for a in result["audits"] if a["rule"] == code)
 
 
-@pytest.mark.parametrize("name", ["visible", "mobile_rule", "duplicate_both_marked", "scans"])
+@pytest.mark.parametrize("name", ["visible", "mobile_rule", "duplicate_both_marked", "scans", "css_missing"])
 def test_a_visible_marked_element_passes(results, name):
     r = results[name]
     for parent, prop in (("", "rucovodstvo"), ("rucovodstvo", "fio"), ("rucovodstvo", "post")):
