@@ -196,6 +196,33 @@ def _forms(secret: str) -> set[bytes]:
     return forms
 
 
+def database_contents(path: Path) -> dict[str, bytes]:
+    """Every value of every table, compressed ones (the artifacts: zlib) uncompressed."""
+    import sqlite3
+    import zlib
+
+    out: dict[str, bytes] = {}
+    db = sqlite3.connect(path)
+    try:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            values = []
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes):
+                        try:
+                            value = zlib.decompress(value)
+                        except zlib.error:
+                            pass
+                        values.append(value)
+                    elif value is not None:
+                        values.append(str(value).encode())
+            out[f"db:{table}"] = b"\n".join(values)
+    finally:
+        db.close()
+    assert b"sveden/employees/" in out["db:artifacts"]  # the artifacts were read uncompressed
+    return out
+
+
 def test_no_unmasked_value_anywhere(world):
     import pdfplumber
     from openpyxl import load_workbook
@@ -204,6 +231,7 @@ def test_no_unmasked_value_anywhere(world):
     places: dict[str, bytes] = {}
     for path in tmp.glob("personal.sqlite*"):  # the database and its journal
         places[path.name] = path.read_bytes()
+    places.update(database_contents(tmp / "personal.sqlite"))
     for name, text in world["logs"].items():
         places[f"log:{name}"] = text.encode()
     places["check.json"] = json.dumps(world["result"], ensure_ascii=False).encode()
