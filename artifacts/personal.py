@@ -67,7 +67,9 @@ NAME = re.compile(
     rf"(?<![{_UP}{_LO}])(?:{_SURNAME}\s+{_FIRST}\s+(?:{_PATRONYMIC})"  # Иванов Иван Иванович
     rf"|{_FIRST}\s+(?:{_PATRONYMIC})\s+{_SURNAME}(?![{_LO}])"  # Иван Иванович Иванов
     rf"|{_SURNAME}\s+{_INITIALS}"  # Иванов И.И.
-    rf"|{_INITIALS}\s?{_SURNAME}(?![{_LO}]))"  # И.И. Иванов
+    rf"|{_INITIALS}\s?{_SURNAME}(?![{_LO}])"  # И.И. Иванов
+    # ИВАНОВ ИВАН ИВАНОВИЧ, as protocols and lists often write names
+    rf"|(?<![{_UP}])[{_UP}]{{2,30}}(?:-[{_UP}]{{2,30}})?\s+[{_UP}]{{2,20}}\s+[{_UP}]{{2,25}}(?:ИЧ|ВН|ИЧН)[{_UP}]{{0,3}}(?![{_UP}{_LO}]))"
 )
 # Words with a capital that the name pattern would take for a surname at the start of a line.
 _NOT_SURNAMES = frozenset("Приказ Директор Заместитель Учитель Педагог Список Протокол Класс Положение Совет Министерство Комитет Управление".split())

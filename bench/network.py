@@ -58,9 +58,10 @@ def run(n: int, seed: int, sets: list[str], latency: float, db: str) -> dict:
         farmkit.import_registry(farm, url)
         farm.server.hits.clear()
         crawl = farmkit.run_sveden(["crawl", "--month", MONTH, "--no-busgov", *[a for s in sets for a in ("--set", s)]], url)
-        requests = sum(farm.server.hits.values())
+        by_host_requests = dict(farm.server.hits)
+        requests = sum(by_host_requests.values())
+        print(f"crawl: {crawl['seconds']:.1f} s wall, CPU {crawl['cpu']:.1f} s, {requests} requests", file=sys.stderr, flush=True)
         sites = site_durations(url)
-    by_host_requests = dict(farm.server.hits)
     secs = sorted(s["seconds"] for s in sites)
     floor = sum(max(0, c - 1) * delay for c in by_host_requests.values())
     dead = [s["seconds"] for s, spec in zip(sorted(sites, key=lambda x: x["org_id"]), farm.sites, strict=True) if spec.network == "dead"]

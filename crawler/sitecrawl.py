@@ -49,10 +49,13 @@ class Target:
     # The address was given without a scheme and ``url`` is its https:// form: when https cannot
     # connect, the site is tried once more over http:// (the artifact's ``url`` says which one).
     http_fallback: bool = False
+    # Seconds the site took last month (the orchestration's estimate): the slowest start first.
+    expected_seconds: float = 0.0
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Target:
-        return cls(url=d["url"], org_id=d.get("org_id"), org_type=d.get("org_type"), http_fallback=bool(d.get("http_fallback")))
+        return cls(url=d["url"], org_id=d.get("org_id"), org_type=d.get("org_type"), http_fallback=bool(d.get("http_fallback")),
+                   expected_seconds=float(d.get("expected_seconds") or 0.0))
 
 
 class SiteCrawl:

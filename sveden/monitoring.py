@@ -75,7 +75,10 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
             done = repository.done_org_ids(session, run.id)
             busgov_done = set(session.scalars(select(BusGovResult.org_id).where(BusGovResult.run_id == run.id)))
             todo = [o for o in orgs if o.id not in done]
-            targets = [{"org_id": o.id, "url": o.site_url, "org_type": o.org_type} for o in todo]
+            # The slowest sites of the previous month first: a slow site started last would hold up the run's end.
+            took = previous_durations(session, month, {o.id for o in todo})
+            targets = [{"org_id": o.id, "url": o.site_url, "org_type": o.org_type, "expected_seconds": took.get(o.id, 0.0)}
+                       for o in sorted(todo, key=lambda o: (-took.get(o.id, 0.0), o.id))]
             busgov = [
                 {"org_id": o.id, "agency_id": o.busgov_agency_id, "inn": o.inn, "site_url": o.site_url}
                 for o in orgs
@@ -84,6 +87,36 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
             return Plan(run.id, month, targets, busgov, [o.id for o in orgs], len(done & {o.id for o in orgs}), filters)
     finally:
         session_factory.kw["bind"].dispose()
+
+
+def previous_durations(session, month: str, org_ids: set[str]) -> dict[str, float]:  # noqa: ANN001
+    """Seconds each organization's site took in the latest earlier monthly run (its artifact's
+    ``stats.seconds``); organizations not crawled then are absent."""
+    from storage.models import Artifact, Check, Run
+
+    run_id = session.scalar(select(Run.id).where(Run.kind == "monthly", Run.month < month).order_by(Run.month.desc(), Run.id.desc()).limit(1))
+    if run_id is None or not org_ids:
+        return {}
+    rows = session.execute(
+        select(Check.org_id, Artifact.data).join(Artifact, Artifact.check_id == Check.id).where(Check.run_id == run_id),
+        execution_options={"yield_per": 200},
+    )
+    return {org_id: seconds for org_id, data in rows if org_id in org_ids and (seconds := _artifact_seconds(data)) > 0}
+
+
+def _artifact_seconds(data: bytes) -> float:
+    """``stats.seconds`` of a stored (zlib-compressed JSON) artifact, reading only its last key:
+    ``crawler.sitecrawl`` writes the stats last, and the pages before them may be megabytes."""
+    import json
+    import zlib
+
+    try:
+        text = zlib.decompress(data).decode("utf-8", "replace")
+        at = text.rfind('"stats"')
+        stats, _ = json.JSONDecoder().raw_decode(text, text.index("{", at)) if at >= 0 else ({}, 0)
+        return float(stats.get("seconds") or 0.0)
+    except (ValueError, AttributeError, TypeError, zlib.error):
+        return 0.0
 
 
 def _nothing_to_crawl(session, municipalities: list[str], org_ids: list[str], found: set[str]) -> str:  # noqa: ANN001

@@ -181,3 +181,10 @@ def test_document_text_pages_and_title():
     assert [(f["kind"], f.get("page"), f["line"]) for f in found] == [("restricted", 1, 1), ("snils", 2, 2)]
     text.add("Кузнецова Мария Ивановна, СНИЛС " + D.SNILS)
     assert [(f["kind"], f.get("page"), f["line"]) for f in text.findings("docx")] == [("snils", None, 1)]
+
+
+def test_names_in_capitals_and_not_names():
+    assert [m.group(0) for m in P.names("1 | ПЕТРОВА АННА СЕРГЕЕВНА | 12.03.2018")] == ["ПЕТРОВА АННА СЕРГЕЕВНА"]
+    assert kinds(f"Протокол соревнований\nДата рождения\nПЕТРОВА АННА СЕРГЕЕВНА | {D.BIRTH_1} | 1 место") == ["birth_date"]
+    assert P.names("МБОУ СОШ ПРИКАЗ ДИРЕКТОРА") == []
+    assert P.names("Положение о порядке приёма") == []
