@@ -134,7 +134,7 @@ def real_rules():
 def _identity(audit) -> str:
     if isinstance(audit, Rule):
         return f"{audit.section}/{audit.parent}/{audit.itemprop}"
-    return f"{audit.group}:{type(audit).__name__}:{getattr(audit, 'channel', '')}"
+    return f"{audit.group}:{type(audit).__name__}:{getattr(audit, 'channel', '') or getattr(audit, 'kind', '')}"
 
 
 def test_codes_are_never_reused():
