@@ -55,6 +55,8 @@ SITES = {
                            extra={"/css/site.css": Route("oops", status=500, content_type="text/plain")}),
     # A stylesheet that does not exist (404) styles nothing for a visitor either: known, the copy is shown.
     "css_missing": site(MARKED, head='<link rel="stylesheet" href="/css/old.css">'),
+    # «Основные сведения» answers 500: nothing hidden found elsewhere, but what that page hides is unknown.
+    "section_500": site(MARKED, extra={"/sveden/common/": Route("<html><body>Ошибка</body></html>", status=500)}),
     "aria_hidden": site(PLAIN + f'<div aria-hidden="true">{MARKED}</div>'),
     "tab": site(f'<a href="#staff">Руководство</a><div id="staff" class="tab-pane" style="display:none">{MARKED}</div>'),
     "duplicate_both_marked": site(MARKED + f'<div style="display:none">{MARKED}</div>'),
@@ -139,3 +141,10 @@ def test_an_unreadable_stylesheet_makes_vis001_not_checked(results, crawled):
     managers = next(p for p in artifacts["css_unreadable"]["pages"] if p["url"].endswith("/managers/"))
     assert managers["css_unread"] == [vis["evidence_url"]]
     assert artifacts["css_unreadable"]["stats"]["stylesheets_unread"] == 1  # asked once for the whole site
+
+
+def test_an_unreadable_subsection_page_makes_both_audits_not_checked(results):
+    for code in ("VIS001", "VIS002"):
+        vis = audit(results["section_500"], code)
+        assert vis["status"] == "error" and "страницы подразделов не прочитаны" in vis["message"] and "/sveden/common/" in vis["evidence_url"], vis
+    assert item(results["section_500"], "managers", "fio", "rucovodstvo")["status"] == "pass"

@@ -29,6 +29,27 @@ def _subsection_pages(ctx: Context) -> list[tuple[str, dict]]:
     return [(slug, page) for slug, view in ctx.site.views.items() for page in view.pages]
 
 
+def _unread_pages(ctx: Context) -> list[str]:
+    """Subsection pages that exist but were not read (5xx, timeout, loop…): what they hide is unknown."""
+    out = []
+    for meta in ctx.site.sections_meta.values():
+        if meta.get("error_kind") and meta["error_kind"] != "not_found":
+            out.append(meta.get("url", ""))
+        out += meta.get("addref_errors") or []
+    return out
+
+
+def _not_checked(audit: Audit, ctx: Context, stylesheets: bool = True) -> AuditResult | None:
+    """«Не проверено» when a subsection page (or, for what hides markup, a stylesheet the pages link) could not be read."""
+    css = [u for _slug, page in _subsection_pages(ctx) for u in page.get("css_unread") or []] if stylesheets else []
+    if css:
+        return audit.result(Status.error, f"не проверено: таблица стилей сайта не прочитана ({css[0]}) — скрыто ли что-то, неизвестно", css[0])
+    pages = _unread_pages(ctx)
+    if pages:
+        return audit.result(Status.error, f"не проверено: страницы подразделов не прочитаны ({len(pages)}), например {pages[0]}", pages[0])
+    return None
+
+
 @dataclass(frozen=True, kw_only=True)
 class HiddenMarkup(Audit):
     group: str = "visibility"
@@ -46,10 +67,10 @@ class HiddenMarkup(Audit):
             copies += bool(hidden)
             if hidden and len(hidden) == len(nodes):
                 only_hidden[rule.key] = (hidden[0].page_url, hidden[0].hider)
-        unread = [u for _slug, page in _subsection_pages(ctx) for u in page.get("css_unread") or []]
-        if not only_hidden and unread:
-            return self.result(Status.error, f"не проверено: таблица стилей сайта не прочитана ({unread[0]}) — скрыта ли разметка, неизвестно", unread[0])
         if not only_hidden:
+            unknown = _not_checked(self, ctx)
+            if unknown is not None:
+                return unknown
             note = f" (скрытые копии есть у {copies} пунктов, но размечены и видимые элементы)" if copies else ""
             return self.result(Status.passed, "скрытой разметки без видимой нет" + note)
         evidence = [{"url": url, "match": f"{slug}: itemprop=\"{prop}\"{f' в {parent}' if parent else ''} — {describe(h)}"}
@@ -82,6 +103,9 @@ class ImagesOfText(Audit):
         if flagged:
             return self.result(Status.needs_review, f"страницы подразделов из одних изображений, без текста ({len(flagged)}), например {flagged[0]['url']} — "
                                "проверьте, что сведения размещены текстом, а не картинкой", flagged[0]["url"], flagged)
+        unknown = _not_checked(self, ctx, stylesheets=False)  # a stylesheet hides no pictures on a page of text
+        if unknown is not None:
+            return unknown
         return self.result(Status.passed, f"сведения размещены текстом (страниц подразделов: {len(measured)})")
 
 

@@ -163,7 +163,8 @@ def audits_truth(spec, content: SiteContent, items: list[dict[str, Any]]) -> dic
         return {"VIS001": "not_applicable", "VIS002": "not_applicable"}
     hidden = any(it.get("hidden_only") for it in items)
     scans = any(sec.images for sec in content.sections.values() if sec.state == "ok")
-    return {"VIS001": "fail" if hidden else "pass", "VIS002": "needs_review" if scans else "pass"}
+    unread = any(sec.state in ("error", "loop") for sec in content.sections.values())  # what they hide is unknown
+    return {"VIS001": "fail" if hidden else "error" if unread else "pass", "VIS002": "needs_review" if scans else "error" if unread else "pass"}
 
 
 def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> dict[str, Any]:
