@@ -42,6 +42,8 @@ MISSING = "Подраздел не найден — создайте стран�
 NO_SECTION = ("Раздел «Сведения об образовательной организации» не найден — создайте раздел /sveden/ со ссылкой с главной страницы "
               "и подразделами по приказу № 1493 (пунктов: {n})")
 
+HIDDEN_MARKUP = ("Микроразметка стоит только на скрытой от посетителей копии сведений (п.27 приказа № 1493) — перенесите атрибуты "
+                 "itemprop на видимую таблицу и удалите скрытую копию")
 # Causes one line covers for the whole site (the item's ``cause``).
 DOCUMENT_CAUSES = ("robots_documents", "probe_budget", "time_budget", "unprobed")
 DOCUMENT_NOTES = {
@@ -235,9 +237,12 @@ def fix_plan(result: dict[str, Any]) -> FixPlan:
             if plan.kind == "missing":
                 add("missing", plan.line, plan)
     for plan in sections:
-        fails = [i for i in plan.rows if i["status"] == "fail"]
+        fails = [i for i in plan.rows if i["status"] == "fail" and item_cause(i) != "hidden_markup"]
         if fails:
             add("fail", f"Нарушений: {len(fails)} — {_titles(fails)}", plan)
+        hidden = [i for i in plan.rows if i["status"] == "fail" and item_cause(i) == "hidden_markup"]
+        if hidden:  # one fix for them all: the markup goes onto what visitors see
+            add("fail", f"{HIDDEN_MARKUP} (пунктов: {len(hidden)} — {_titles(hidden)})", plan)
     for cause in DOCUMENT_CAUSES:
         if cause in doc_lines:
             add("documents", doc_lines[cause])

@@ -97,3 +97,15 @@ def test_the_xlsx_findings_carry_the_visibility_audits(out):
     assert ".seo-copy" in vis[("stylesheet", "VIS001")]["Что найдено"]
     hidden_items = [r for r in rows if r["Код организации"] == "style" and r["Код правила"].startswith("MNG") and "скрыто от посетителей" in (r["Что найдено"] or "")]
     assert hidden_items, "the items marked only in the hidden copy are findings too"
+
+
+def test_the_fix_plan_folds_hidden_markup_into_one_instruction():
+    from reports.fixplan import HIDDEN_MARKUP, fix_plan
+
+    items = [{"section": "managers", "parent": p, "itemprop": i, "rule": r, "status": "fail", "evidence_url": "", "message": "размечено, но скрыто", "cause": "hidden_markup"}
+             for p, i, r in (("", "rucovodstvo", "MNG002"), ("rucovodstvo", "fio", "MNG003"))]
+    items.append({"section": "managers", "parent": "rucovodstvo", "itemprop": "email", "rule": "MNG006", "status": "fail", "evidence_url": "", "message": "пусто"})
+    result = {"reachable": True, "outcome": "ok", "items": items, "sections": [{"slug": "managers", "title": "Руководство", "found": True, "url": "http://127.0.0.1/sveden/managers/"}]}
+    lines = [t.line for t in fix_plan(result).todo]
+    assert lines == ["«Руководство»: нарушений: 1 — Адрес эл. почты",
+                     f"«Руководство»: {HIDDEN_MARKUP[:1].lower()}{HIDDEN_MARKUP[1:]} (пунктов: 2 — Главный тег. Руководитель образовательной организации, ФИО)"], lines
