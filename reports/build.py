@@ -23,6 +23,7 @@ from typing import TextIO
 
 from reports import data, exports, monthly, summary, template_defects
 from reports import review_view
+from reports.decisions import applied_decisions
 from reports.assets import org_filename, unique_slugs
 from reports.school import render_html as render_school
 
@@ -185,12 +186,14 @@ def _schools(session, ds: data.Dataset, out: Path, files: dict[str, str], slugs:
     prev_fails = data.previous_fails(session, prev_ids)
     prev_by_org = {o: prev_fails.get(cid, []) for cid, o in prev_ids.items()}
     docs = repository.load_check_jsons(session, [ds.current[o].id for o in with_result])
+    applied = applied_decisions(session, ds, with_result)
     for o, (_, doc) in zip(with_result, docs, strict=True):
         previous = {"items": [{"rule": code, "status": "fail"} for code in prev_by_org[o]]} if o in prev_by_org else None
         org = ds.orgs[o]
+        decided = review_view.school_decisions(applied, o)  # the reviewers' decisions beside the verdicts
         if "html" in formats:
             href = f"../departments/{slugs[org.municipality]}.html" if links.departments else ""
-            page = render_school(doc, previous, monthly.org_dict(org, href))
+            page = render_school(doc, previous, {**monthly.org_dict(org, href), "decisions": decided})
             result.schools.append(_write(out / "schools" / f"{files[o]}.html", page))
         if "pdf" in formats:
-            yield render_school(doc, previous, monthly.org_dict(org), for_pdf=True), out / "schools" / f"{files[o]}.pdf"
+            yield render_school(doc, previous, {**monthly.org_dict(org), "decisions": decided}, for_pdf=True), out / "schools" / f"{files[o]}.pdf"

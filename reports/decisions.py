@@ -113,7 +113,7 @@ def applied_decisions(session: Session, ds: Dataset, org_ids: Iterable[str] | No
     """Each decision in force on a pair of the report's organizations, judged against the month's check."""
     wanted = set(ds.scope if org_ids is None else org_ids)
     out: dict[tuple[str, str], Applied] = {}
-    for (org_id, rule), row in current_decisions(session, wanted).items():
+    for (org_id, rule), row in current_decisions(session, wanted, ds.month).items():
         out[(org_id, rule)] = judge_decision(session, row, ds.current.get(org_id), ds.month)
     return out
 

@@ -10,7 +10,8 @@ state in the report's month —
 
 A month in which a pair could not be judged neither ends nor starts its streak. The time to fix is
 counted in calendar months from the first month of the streak to the month it was found fixed.
-One query per chunk of checks over ``item_results`` (only failed and unjudged rows are read).
+Item rules and the other audits (``audit_results``) alike; one query per chunk of checks and table
+(only failed and unjudged rows are read).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports.data import Dataset, _chunks
-from storage.models import ItemResult
+from storage.models import AuditResultRow, ItemResult
 
 STATES = ("new", "persisting", "regressed", "fixed", "not_checked")
 STATE_TITLES = {
@@ -89,9 +90,8 @@ def lifecycle(session: Session, ds: Dataset) -> Lifecycle:
                 check_month[c.id] = (m, org_id)
     failed: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # pair → month → status
     unjudged: dict[str, set[tuple[str, str]]] = defaultdict(set)  # month → pairs
-    for chunk in _chunks(sorted(check_month)):
-        q = select(ItemResult.check_id, ItemResult.rule, ItemResult.status).where(
-            ItemResult.check_id.in_(list(chunk)), ItemResult.status.in_([OPEN, *UNJUDGED]))
+    for table, chunk in ((t, c) for t in (ItemResult, AuditResultRow) for c in _chunks(sorted(check_month))):
+        q = select(table.check_id, table.rule, table.status).where(table.check_id.in_(list(chunk)), table.status.in_([OPEN, *UNJUDGED]))
         for check_id, rule, status in session.execute(q):
             m, org_id = check_month[check_id]
             if status == OPEN:

@@ -125,3 +125,16 @@ def regional(ds: Dataset, view: ReviewView, muni_slugs: dict[str, str]) -> dict[
         "scores": _both_ways(ds, ds.scope, view),
         "lifecycle_note": LIFECYCLE_NOTE,
     }
+
+
+def school_decisions(applied: dict[tuple[str, str], Applied], org_id: str) -> list[dict[str, Any]]:
+    """The decisions on one organization's findings for its school report: the verdict beside each."""
+    out = []
+    for (o, rule), a in sorted(applied.items()):
+        if o != org_id or a.state == "later":
+            continue
+        d = a.decision
+        out.append({"rule": rule, "verdict": status_title(a.status) if a.status else "не проверено", "label": a.label(),
+                    "reason": d.reason, "evidence_url": d.evidence_url, "author": d.author,
+                    "created": d.created_at.strftime("%d.%m.%Y")})
+    return out

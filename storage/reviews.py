@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import REVIEW_DECISIONS, ReviewDecision, utcnow
@@ -49,15 +49,22 @@ def add_decision(session: Session, new: NewDecision, created_at: datetime | None
     return row
 
 
-def current_decisions(session: Session, org_ids: Iterable[str] | None = None) -> dict[tuple[str, str], ReviewDecision]:
-    """The decision in force on each pair (the newest), optionally for some organizations only."""
-    newest = select(func.max(ReviewDecision.id)).group_by(ReviewDecision.org_id, ReviewDecision.rule)
-    q = select(ReviewDecision).where(ReviewDecision.id.in_(newest))
-    rows = list(session.scalars(q))
+def current_decisions(session: Session, org_ids: Iterable[str] | None = None, month: str | None = None) -> dict[tuple[str, str], ReviewDecision]:
+    """The decision in force on each pair (the newest), optionally for some organizations only; with
+    ``month``, the newest among those made on that month's findings or earlier (what held then)."""
+    q = select(ReviewDecision)
+    if month is not None:
+        q = q.where(ReviewDecision.month <= month)
     if org_ids is not None:
-        wanted = set(org_ids)
-        rows = [r for r in rows if r.org_id in wanted]
-    return {(r.org_id, r.rule): r for r in rows}
+        wanted = sorted(set(org_ids))
+        if len(wanted) <= 500:
+            q = q.where(ReviewDecision.org_id.in_(wanted))
+    keep = None if org_ids is None else set(org_ids)
+    out: dict[tuple[str, str], ReviewDecision] = {}
+    for row in session.scalars(q.order_by(ReviewDecision.id)):
+        if keep is None or row.org_id in keep:
+            out[(row.org_id, row.rule)] = row
+    return out
 
 
 def decision_history(session: Session, org_id: str | None = None, rule: str | None = None) -> list[ReviewDecision]:

@@ -286,6 +286,10 @@ def test_the_department_report_leads_with_what_changed_overdue_included(months):
     assert "По проверке" in scores and "С учётом решений" in scores
     p11 = _text(scores.split("</tr>")[1]).split()
     assert p11[-2] != p11[-1]  # the disputed item counts as published «с учётом решений»
+    # the school report: the verdict and the decision side by side
+    school = (out / "schools" / f"{org(4)}.html").read_text(encoding="utf-8")
+    row = _text(school[school.index('id="decisions-table"'):].split('data-rule="CMN012"')[1].split("</tr>")[0])
+    assert "нарушение" in row and "оспорено — сведения размещены" in row and "Петров П.П." in row
 
 
 def test_the_delivered_department_report_lists_what_is_overdue(months):
