@@ -111,5 +111,8 @@ def render_text(audit: Audit) -> str:
                 lines.append("    (реестр: " + ", ".join(f"{k}={v}" for k, v in ex.registry.items()) + ")")
             if ex.busgov is not None:
                 card = ex.busgov.get("card") or {}
-                lines.append(f"    (bus.gov.ru: {ex.busgov.get('status')}; карточка: ИНН {card.get('inn')}, сайт {card.get('site_url')})")
+                compared = getattr(audit, "card_field", "")  # the card's field a cross-check compares
+                shown = f", {getattr(audit, 'what', compared)}: {card.get(compared) or '—'}" if compared else ""
+                nok = f"; НОК за {(ex.busgov.get('nok') or {}).get('year') or '—'} год" if audit.group == "crosscheck" and not compared else ""
+                lines.append(f"    (bus.gov.ru: {ex.busgov.get('status')}; карточка: ИНН {card.get('inn')}, сайт {card.get('site_url')}{shown}{nok})")
     return "\n".join(lines) + "\n"
