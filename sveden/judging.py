@@ -11,9 +11,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from artifacts.schema import RegistryFacts, upgrade_busgov
+from checks.context import MISSING
 from checks.evaluate import evaluate, judge_busgov
 from storage import repository
 from storage.models import ORG_TYPES, BusGovResult, Check, Organization
@@ -79,6 +81,22 @@ def store_busgov(session: Session, run_id: int, item: dict[str, Any], registry: 
     check = repository.find_check(session, run_id, str(item["org_id"])) if item.get("org_id") is not None else None
     site = repository.load_artifact(session, check.id) if check is not None else None
     return _store_busgov(session, run_id, item, registry, site)
+
+
+def complete_cross_checks(session: Session, run_id: int) -> int:
+    """Judge again the bus.gov.ru rows of the run judged without the site that is stored now: two
+    workers that stored an organization's site and its card at the same moment each saw nothing of
+    the other. Returns how many rows were judged again."""
+    checks = dict(session.execute(select(Check.org_id, Check.id).where(Check.run_id == run_id, Check.org_id.is_not(None))).all())
+    done = 0
+    for row in list(session.scalars(select(BusGovResult).where(BusGovResult.run_id == run_id, BusGovResult.org_id.in_(list(checks))))):
+        if not any(a.get("group") == "crosscheck" and a.get("message") == MISSING["site"] for a in row.audits or []):
+            continue
+        site = repository.load_artifact(session, checks[row.org_id])
+        if site is not None:
+            _store_busgov(session, run_id, repository.load_busgov_artifact(row), registry_facts(session.get(Organization, row.org_id)), site)
+            done += 1
+    return done
 
 
 def _store_busgov(session: Session, run_id: int, item: dict[str, Any], registry: RegistryFacts | None, site: dict[str, Any] | None) -> BusGovResult:

@@ -261,11 +261,13 @@ def crawl_plan(plan: Plan, db_url: str, overrides: dict[str, Any], with_busgov: 
 
 def close_run(db_url: str, plan: Plan) -> dict[str, Any]:
     from storage import db, repository
+    from sveden import judging
 
     session_factory = db.open_database(db_url)
     try:
         with session_factory() as session, session.begin():
             done = repository.done_org_ids(session, plan.run_id) & set(plan.org_ids)
+            judging.complete_cross_checks(session, plan.run_id)
             status = "finished" if len(done) == plan.total else "interrupted"
             run = repository.finish_run(session, plan.run_id, status)
             return {"run_id": run.id, "month": run.month, "status": status, "done": len(done), "total": plan.total, "totals": run.totals}

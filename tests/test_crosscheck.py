@@ -175,3 +175,29 @@ def test_stored_cross_checks_whichever_artifact_arrives_first(tmp_path, site_fir
         assert {k: (v["status"], v["message"]) for k, v in again.items()} == {k: (v["status"], v["message"]) for k, v in audits.items()}
     finally:
         session_factory.kw["bind"].dispose()
+
+
+def test_a_race_between_two_workers_is_completed_when_the_run_closes(tmp_path):
+    """Workers storing the site and the card at one moment each miss the other: closing the run judges the pair."""
+    from checks import catalogue
+    from storage import db, repository
+    from storage.models import Organization
+    from sveden import judging
+
+    session_factory = db.open_database(f"sqlite:///{tmp_path / 'race.sqlite'}")
+    try:
+        with session_factory() as session, session.begin():
+            org = Organization(id="7", inn="4703077777", name="МБОУ СОШ № 7", org_type="school", municipality="Киришский", site_url=SITE_URL, busgov_agency_id=555001)
+            session.add(org)
+            session.flush()
+            facts = judging.registry_facts(org)
+            run = repository.start_run(session, "monthly", "2026-11", catalogue.rules_version())
+            row = judging.store_busgov(session, run.id, busgov(), facts)  # no site yet
+            artifact = site(OTHER_FACTS)
+            repository.save_check(session, run.id, "7", judging.judge_site(artifact, facts), artifact)  # the other worker's store
+            assert {a["rule"]: a["status"] for a in row.audits}["CRD004"] == "not_applicable"
+            assert judging.complete_cross_checks(session, run.id) == 1
+            assert {a["rule"]: a["status"] for a in repository.busgov_result(session, run.id, "7").audits}["CRD004"] == "needs_review"
+            assert judging.complete_cross_checks(session, run.id) == 0  # nothing left
+    finally:
+        session_factory.kw["bind"].dispose()
