@@ -8,25 +8,14 @@ is a page of scans; crawled by ``sveden crawl`` and reported by ``sveden report`
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import subprocess
-import sys
-from contextlib import ExitStack
-from pathlib import Path
-
 import pytest
 from compliant import compliant_site
 from lxml import html as lxml_html
-from sitekit import Route, serve
+from monthkit import crawl_and_report
+from sitekit import Route
 
 from checks.model import OrgType
 
-REPO = Path(__file__).resolve().parents[1]
-SVEDEN = [sys.executable, "-m", "sveden.cli"]
-FAST = ["--no-busgov", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "RETRY_TIMES=0",
-        "--set", "DOWNLOAD_TIMEOUT=5", "--set", "SVEDEN_PROBE_OFFSITE=false"]
 MONTH = "2026-10"
 SCANS = '<h1>Международное сотрудничество</h1><img src="/upload/inter-1.jpg" width="1240" height="1754" alt="">'
 
@@ -48,23 +37,7 @@ def school(hide_by: str) -> dict[str, Route]:
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("visreports")
-    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite'}", "SVEDEN_ALLOW_PRIVATE_ADDRESSES": "1"}
-    with ExitStack() as stack:
-        urls = {name: stack.enter_context(serve(school(name))).url + "/" for name in ("style", "stylesheet")}
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter=";")
-        writer.writerow(["Код", "Полное наименование", "Тип", "Муниципалитет", "Адрес сайта"])
-        for name, url in urls.items():
-            writer.writerow([name, f"МБОУ «Школа {name}»", "школа", "Кировский район", url])
-        (tmp / "registry.csv").write_text(buf.getvalue(), encoding="utf-8")
-        for args in (["registry", "import", str(tmp / "registry.csv")], ["crawl", "--month", MONTH, *FAST]):
-            proc = subprocess.run([*SVEDEN, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
-            assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
-    report = subprocess.run([*SVEDEN, "report", "--month", MONTH, "-o", str(tmp / "out"), "--format", "html", "--format", "xlsx"],
-                            capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
-    assert report.returncode == 0, report.stdout + report.stderr[-3000:]
-    return tmp / "out"
+    return crawl_and_report({name: school(name) for name in ("style", "stylesheet")}, tmp_path_factory.mktemp("visreports"), MONTH)[0]
 
 
 @pytest.mark.parametrize("org", ["style", "stylesheet"])
