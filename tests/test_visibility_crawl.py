@@ -55,6 +55,9 @@ SITES = {
                            extra={"/css/site.css": Route("oops", status=500, content_type="text/plain")}),
     # A stylesheet that does not exist (404) styles nothing for a visitor either: known, the copy is shown.
     "css_missing": site(MARKED, head='<link rel="stylesheet" href="/css/old.css">'),
+    # A stylesheet over the size limit (4 KiB in this crawl) is not read: unknown, as when it fails.
+    "css_too_large": site(PLAIN + f'<div class="for-inspectors">{MARKED}</div>', head='<link rel="stylesheet" href="/css/site.css">',
+                          extra={"/css/site.css": Route(".for-inspectors { display: none }\n/*" + "x" * 20000 + "*/", content_type=CSS)}),
     # «Основные сведения» answers 500: nothing hidden found elsewhere, but what that page hides is unknown.
     "section_500": site(MARKED, extra={"/sveden/common/": Route("<html><body>Ошибка</body></html>", status=500)}),
     "aria_hidden": site(PLAIN + f'<div aria-hidden="true">{MARKED}</div>'),
@@ -67,7 +70,7 @@ HIDDEN_FOR_SURE = ("inline_display", "hidden_attr", "sr_only", "offscreen", "zer
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
-    return crawl(SITES, tmp_path_factory.mktemp("visibility"))
+    return crawl(SITES, tmp_path_factory.mktemp("visibility"), extra=["--set", "SVEDEN_STYLESHEET_MAXSIZE=4096"])
 
 
 @pytest.fixture(scope="module")
@@ -134,13 +137,14 @@ def test_only_hidden_nodes_carry_the_fact(crawled):
     assert {n["v"] for n in managers["microdata"]} == {0}
 
 
-def test_an_unreadable_stylesheet_makes_vis001_not_checked(results, crawled):
-    vis = audit(results["css_unreadable"], "VIS001")
+@pytest.mark.parametrize("name", ["css_unreadable", "css_too_large"])
+def test_an_unreadable_stylesheet_makes_vis001_not_checked(results, crawled, name):
+    vis = audit(results[name], "VIS001")
     assert vis["status"] == "error" and "таблица стилей сайта не прочитана" in vis["message"] and vis["evidence_url"].endswith("/css/site.css"), vis
     artifacts, _ = crawled
-    managers = next(p for p in artifacts["css_unreadable"]["pages"] if p["url"].endswith("/managers/"))
+    managers = next(p for p in artifacts[name]["pages"] if p["url"].endswith("/managers/"))
     assert managers["css_unread"] == [vis["evidence_url"]]
-    assert artifacts["css_unreadable"]["stats"]["stylesheets_unread"] == 1  # asked once for the whole site
+    assert artifacts[name]["stats"]["stylesheets_unread"] == 1  # asked once for the whole site
 
 
 def test_an_unreadable_subsection_page_makes_both_audits_not_checked(results):
