@@ -88,6 +88,11 @@ SVEDEN_ALLOW_PRIVATE_ADDRESSES = env_allows()
 # For tests and closed networks.
 SVEDEN_PRIVATE_ALLOWLIST: list[str] = []
 
+# Scrapy's remote control console is never used (no more than its telnet console): left out of the base
+# extensions, so no crawl process imports aiohttp for it (a quarter of a CPU second per process).
+from scrapy.settings.default_settings import EXTENSIONS_BASE as _scrapy_extensions  # noqa: E402
+
+EXTENSIONS_BASE = {k: v for k, v in _scrapy_extensions.items() if not k.startswith("scrapy.extensions.remote_control.")}
 EXTENSIONS = {
     "crawler.extensions.ProbeHeadersOnly": 500,
     "crawler.progress.CheckProgress": 600,  # off unless SVEDEN_CHECK_PROGRESS is set

@@ -11,9 +11,11 @@ import time
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from compliant import compliant_site
 from sitekit import page, redirect, serve
 from webkit import names_path, wait_for, web_server
 
+from checks.model import OrgType
 from sveden.web.app import create_app
 from sveden.web.config import WebConfig
 
@@ -203,9 +205,12 @@ def test_the_queue_under_three_times_more_checks_than_workers(tmp_path):
     assert health == {"workers": 1, "ready": 1, "running": 0, "waiting": 0}
 
 
-def test_a_check_through_the_queue_meanwhile_answers_other_requests(tmp_path):
-    """The server stays responsive while a check runs: it runs in a worker process, not the request thread."""
-    with serve({"/": page("<p>Школа</p>")}) as site, web_server(tmp_path, "--workers", "1", env={"SVEDEN_WEB_STORE": "0"}) as base:
+def test_the_server_answers_while_a_check_runs_and_escapes_the_sites_text(tmp_path):
+    """A check runs in a worker process, not the request thread; what the site says is shown escaped."""
+    hostile = compliant_site(OrgType.school)
+    common = hostile["/sveden/common/"]
+    common.body = re.sub(r'(itemprop="fullName">)[^<]*', r"\1Школа &lt;script&gt;alert(1)&lt;/script&gt;", common.body)
+    with serve(hostile) as site, web_server(tmp_path, "--workers", "1", env={"SVEDEN_WEB_STORE": "0"}) as base:
         with httpx.Client(base_url=base) as c:
             check_id = c.post("/api/checks", json={"url": site.url + "/"}).json()["id"]
             answered = []
@@ -213,5 +218,10 @@ def test_a_check_through_the_queue_meanwhile_answers_other_requests(tmp_path):
             t.start()
             t.join(10)
             status = wait_for(c, check_id)
+            page_html = c.get(f"/checks/{check_id}").text
+            report = c.get(f"/checks/{check_id}/report.html")
     assert answered == [200]
-    assert status["state"] == "done"
+    assert status["state"] == "done" and status["result"]["org_name"] == "Школа <script>alert(1)</script>"
+    assert "<script>alert(1)" not in report.text and "Школа &lt;script&gt;alert(1)&lt;/script&gt;" in report.text
+    assert "script-src 'none'" in report.headers["content-security-policy"]
+    assert "<script>alert" not in page_html and 'sandbox="' in page_html  # the report is framed without scripts

@@ -52,6 +52,20 @@ class CheckRequest(BaseModel):
     org_type: OrgType | None = Field(default=None, description="Тип организации; не указан — определяется по названию на сайте")
 
 
+class ApiError(BaseModel):
+    error: str = Field(description="bad_url, bad_request, forbidden_address, client_limit, client_rate, host_limit, queue_full, not_found")
+    message: str = Field(description="Причина по-русски")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ApiError, "description": "Неверный адрес сайта"},
+    403: {"model": ApiError, "description": "Адрес ведёт во внутреннюю сеть (forbidden_address)"},
+    422: {"model": ApiError, "description": "Неверный запрос (поля url, org_type)"},
+    429: {"model": ApiError, "description": "Превышен лимит: проверок с адреса клиента, запросов или проверок одного сайта за час"},
+    503: {"model": ApiError, "description": "Очередь проверок заполнена"},
+}
+
+
 class CheckProgressOut(BaseModel):
     pages: int = 0
     documents: int = 0
@@ -266,7 +280,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     async def favicon():
         return Response(status_code=204)
 
-    @app.post("/api/checks", status_code=202, response_model=CheckStatus, responses={400: {}, 403: {}, 429: {}, 503: {}})
+    @app.post("/api/checks", status_code=202, response_model=CheckStatus, responses=ERRORS)
     async def api_submit(request: Request, body: CheckRequest) -> Any:
         """Начать проверку сайта. Ответ — состояние проверки; дальше — GET /api/checks/{id}."""
         try:
@@ -275,7 +289,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
             return refusal_response(request, exc)
         return JSONResponse(status_of(job, False), status_code=202, headers={"Location": f"/api/checks/{job.id}"})
 
-    @app.get("/api/checks/{job_id}", response_model=CheckStatus, responses={404: {}})
+    @app.get("/api/checks/{job_id}", response_model=CheckStatus, responses={404: {"model": ApiError, "description": "Проверка не найдена"}, 429: ERRORS[429]})
     async def api_status(job_id: str) -> Any:
         """Состояние проверки: место в очереди, ход (страницы, подраздел), результат, когда готов."""
         return status_of(job_or_404(job_id), True)

@@ -90,6 +90,7 @@ class Worker:
         if self.pool.closing:
             return
         log.warning("worker %d exited (%s); restarting", self.number, proc.returncode)
+        await asyncio.sleep(1.0)  # a worker that cannot start does not spin the server
         if self.job is not None:
             self.pool.finish(self.job, ok=False, message="проверка прервана: обработчик проверок завершился аварийно")
             self.job = None
