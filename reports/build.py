@@ -25,6 +25,7 @@ from reports import data, exports, monthly, summary, template_defects
 from reports import review_view
 from reports.decisions import applied_decisions
 from reports.assets import org_filename, unique_slugs
+from reports.personal import previous_hashes as personal_previous_hashes
 from reports.school import render_html as render_school
 
 FORMATS = ("html", "xlsx", "csv", "json", "pdf")
@@ -185,6 +186,7 @@ def _schools(session, ds: data.Dataset, out: Path, files: dict[str, str], slugs:
     prev_ids = {ds.previous[o].id: o for o in with_result if o in ds.previous and ds.previous[o].checked}
     prev_fails = data.previous_fails(session, prev_ids)
     prev_by_org = {o: prev_fails.get(cid, []) for cid, o in prev_ids.items()}
+    seen = personal_previous_hashes(session, prev_ids)  # «Возможно, лишнее»: still there since last month?
     docs = repository.load_check_jsons(session, [ds.current[o].id for o in with_result])
     applied = applied_decisions(session, ds, with_result)
     for o, (_, doc) in zip(with_result, docs, strict=True):
@@ -193,7 +195,7 @@ def _schools(session, ds: data.Dataset, out: Path, files: dict[str, str], slugs:
         decided = review_view.school_decisions(applied, o)  # the reviewers' decisions beside the verdicts
         if "html" in formats:
             href = f"../departments/{slugs[org.municipality]}.html" if links.departments else ""
-            page = render_school(doc, previous, {**monthly.org_dict(org, href), "decisions": decided})
+            page = render_school(doc, previous, {**monthly.org_dict(org, href), "decisions": decided, "personal_seen": seen.get(o)})
             result.schools.append(_write(out / "schools" / f"{files[o]}.html", page))
         if "pdf" in formats:
-            yield render_school(doc, previous, {**monthly.org_dict(org), "decisions": decided}, for_pdf=True), out / "schools" / f"{files[o]}.pdf"
+            yield render_school(doc, previous, {**monthly.org_dict(org), "decisions": decided, "personal_seen": seen.get(o)}, for_pdf=True), out / "schools" / f"{files[o]}.pdf"

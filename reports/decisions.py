@@ -23,7 +23,7 @@ from checks import catalogue
 from checks.scores import percent
 from reports.data import Dataset
 from storage import repository
-from storage.models import Check, ItemResult, ReviewDecision
+from storage.models import AuditResultRow, Check, ItemResult, ReviewDecision
 from storage.reviews import current_decisions
 
 DECISION_TITLES = {
@@ -69,14 +69,13 @@ class Finding:
 
 
 def finding_of(session: Session, check_id: int, org_id: str, rule: str) -> Finding | None:
-    """The result of ``rule`` in the check: an item row, or one of the check JSON's other audits."""
+    """The result of ``rule`` in the check: an item row, or a row of the other audits."""
     row = session.scalar(select(ItemResult).where(ItemResult.check_id == check_id, ItemResult.rule == rule).limit(1))
     if row is not None:
         return Finding(org_id, rule, row.status, row.message, row.evidence_url, row.section, check_id)
-    doc = repository.load_check_json(session, check_id)
-    for audit in doc.get("audits") or []:
-        if audit.get("rule") == rule:
-            return Finding(org_id, rule, str(audit.get("status") or ""), str(audit.get("message") or ""), str(audit.get("evidence_url") or ""), "", check_id)
+    audit = session.scalar(select(AuditResultRow).where(AuditResultRow.check_id == check_id, AuditResultRow.rule == rule).limit(1))
+    if audit is not None:
+        return Finding(org_id, rule, audit.status, audit.message, audit.evidence_url, "", check_id)
     return None
 
 
@@ -164,24 +163,24 @@ class ReviewedScore:
 def reviewed_scores(session: Session, ds: Dataset, applied: dict[tuple[str, str], Applied]) -> dict[str, ReviewedScore]:
     """П1.1 (сайт), failures and «полностью соответствует» «с учётом решений», for organizations with a
     holding decision that changes a status (the others score the same both ways)."""
-    optional = {r.code for r in catalogue.rules() if r.optional}
+    optional = {r.code: r.optional for r in catalogue.rules()}  # П1.1 and the failure count are item rules' only
     by_org: dict[str, list[Applied]] = {}
     for (org_id, _), a in applied.items():
-        if a.holds and a.decision.decision in ("disputed", "not_applicable"):
+        if a.holds and a.decision.decision in ("disputed", "not_applicable") and a.decision.rule in optional:
             by_org.setdefault(org_id, []).append(a)
     out: dict[str, ReviewedScore] = {}
-    for org_id, items in by_org.items():
+    for org_id, decided in by_org.items():
         check = ds.current.get(org_id)
         if check is None or not check.checked:
             continue
         scores = session.scalar(select(Check.scores).where(Check.id == check.id)) or {}
         required, passed = scores.get("p1_1_required"), scores.get("p1_1_passed")
         fails = check.fails
-        for a in items:
+        for a in decided:
             after = reviewed_status(a.status, a)
             if a.status == "fail":
                 fails -= 1
-            if isinstance(required, int) and isinstance(passed, int) and a.decision.rule not in optional:
+            if isinstance(required, int) and isinstance(passed, int) and not optional[a.decision.rule]:
                 if after == "pass":
                     passed += 1
                 elif after == "not_applicable":

@@ -10,6 +10,7 @@ from checks.docs import GROUP_TITLES
 from checks.messages import item_name
 from reports.fixplan import fix_plan, plain_result
 from reports.personal import NOTE as PERSONAL_NOTE
+from reports.personal import since_last_month
 from reports.render import environment, org_type_title, ru_datetime, ru_number, rule_fix, rule_title, status_title
 from reports.terminal import terminal_safe
 
@@ -129,6 +130,15 @@ def audit_groups(result: dict[str, Any], findings_only: bool = False) -> list[di
     return list(groups.values())
 
 
+def _with_last_month(groups: list[dict[str, Any]], seen: set[str] | None) -> list[dict[str, Any]]:
+    """Each «Возможно, лишнее» finding row says whether its values were there last month (by their salted hashes)."""
+    for group in groups:
+        if group["group"] == "personal":
+            for row in group["rows"]:
+                row["since"] = since_last_month(row, seen)
+    return groups
+
+
 def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, org: dict[str, Any] | None = None,
                 for_pdf: bool = False) -> str:
     """The school report; ``for_pdf`` prints what to fix only (passed and not applicable items as counts)."""
@@ -148,7 +158,7 @@ def render_html(result: dict[str, Any], previous: dict[str, Any] | None = None, 
         org=org or {},
         for_pdf=for_pdf,
         personal_note=PERSONAL_NOTE,
-        audit_groups=audit_groups(result, findings_only=for_pdf),
+        audit_groups=_with_last_month(audit_groups(result, findings_only=for_pdf), (org or {}).get("personal_seen")),
         # Fix texts come from the current rules: say so when the result was judged by others.
         rules_changed=bool(result.get("rules_version")) and result["rules_version"] != catalogue.rules_version(),
         current_rules_version=catalogue.rules_version(),

@@ -15,6 +15,7 @@ import sys
 import zipfile
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import personal_data as D
 import pytest
@@ -27,7 +28,7 @@ from test_reports import pdf_available
 
 REPO = Path(__file__).resolve().parents[1]
 SVEDEN = [sys.executable, "-m", "sveden.cli"]
-MONTH = "2026-11"
+MONTH, NEXT_MONTH = "2026-11", "2026-12"
 NAME = "МБОУ «Средняя общеобразовательная школа № 7»"
 SETTINGS = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "RETRY_TIMES=0", "--set", "DOWNLOAD_TIMEOUT=20",
             "--set", "SVEDEN_PROBE_OFFSITE=false"]
@@ -110,6 +111,19 @@ def world(tmp_path_factory):
     report = run(["report", "--month", MONTH, "-o", str(out), *[a for f in ("html", "xlsx", "csv", "json", "pdf") for a in ("--format", f)]], env)
     assert report.returncode == 0, report.stdout + report.stderr
     logs["report"] = report.stdout + report.stderr
+    # Next month: the same values, the same hashes — the school report says they are still there.
+    with serve(school_site()) as site:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(db_url)
+        with engine.begin() as conn:  # the site answers on another port now
+            conn.execute(text("UPDATE organizations SET site_url = :u"), {"u": site.url + "/"})
+        engine.dispose()
+        crawl = run(["crawl", "--month", NEXT_MONTH, "--no-busgov", *SETTINGS], env)
+        assert crawl.returncode == 0, crawl.stdout[-3000:] + crawl.stderr[-3000:]
+        logs["crawl next month"] = crawl.stdout + crawl.stderr
+    report = run(["report", "--month", NEXT_MONTH, "-o", str(tmp / "next"), "--format", "html"], env)
+    assert report.returncode == 0, report.stdout + report.stderr
     return {"tmp": tmp, "out": out, "base": base, "logs": logs, "result": json.loads(check.stdout), "html": html.stdout,
             "off": json.loads(off.stdout)}
 
@@ -161,10 +175,12 @@ def test_the_same_value_keeps_its_hash_next_month(world):
         stored = [repository.load_check_json(session, c.id) for c in session.query(Check).all()]
     factory.kw["bind"].dispose()
     # The monthly run and the stored check found the same values in the same places: with the same hashes.
-    runs = [{(e["url"], e["where"]): e["hash"] for code, a in audits(doc).items() for e in a["evidence"]} for doc in stored if audits(doc)]
-    assert len(runs) == 2
-    common = runs[0].keys() & runs[1].keys()
-    assert len(common) >= 8 and all(runs[0][k] == runs[1][k] for k in common)
+    # (Next month's crawl served the site on another port: findings are keyed by path.)
+    runs = [{(urlsplit(e["url"]).path, e["where"]): e["hash"] for code, a in audits(doc).items() for e in a["evidence"]} for doc in stored if audits(doc)]
+    assert len(runs) == 3  # this month's run, the stored check, next month's run
+    for other in runs[1:]:
+        common = runs[0].keys() & other.keys()
+        assert len(common) >= 8 and all(runs[0][k] == other[k] for k in common)
 
 
 def test_switched_off_audits_are_not_judged(world):
@@ -185,6 +201,17 @@ def test_reports_have_their_own_section_and_counts(world):
     rows = lxml_html.fromstring(dept).xpath('//table[@id="personal-table"]//tr[@data-rule]')
     assert {r.get("data-rule"): r.xpath("./td")[2].text_content().strip() for r in rows} == {f"PDN00{i}": "1" for i in range(1, 8)}
     assert "Возможно, лишнее" in world["html"]
+
+
+def test_next_month_says_which_findings_are_still_there(world):
+    from lxml import html as lxml_html
+
+    school = lxml_html.fromstring(next((world["tmp"] / "next" / "schools").glob("*.html")).read_bytes())
+    since = {row.get("data-rule"): " ".join(row.xpath(".//span[contains(@class, 'since')]/text()")) for row in school.xpath('//table[@data-group="personal"]//tr[@data-rule]')}
+    assert re.fullmatch(r"были и в прошлом месяце: (\d+) из \1", since["PDN001"]), since
+    assert all(text.startswith("были и в прошлом месяце") for text in since.values()), since
+    first = lxml_html.fromstring(next((world["out"] / "schools").glob("*.html")).read_bytes())
+    assert not first.xpath("//span[contains(@class, 'since')]")  # no month before the first
 
 
 def _forms(secret: str) -> set[bytes]:

@@ -343,6 +343,11 @@ def test_history_keeps_every_decision_and_a_later_one_supersedes(months):
     # a passing item has nothing to decide on
     refused = sveden(["review", "add", org(0), "CMN002", "подтверждено", "--month", M3], env)
     assert refused.returncode == 2 and "выполнено" in refused.stderr
+    # an audit that is not an item rule takes a decision too, and leaves П1.1 (item rules only) alone
+    nok = ok(sveden(["review", "add", org(2), "NOK001", "не применяется", "--reason", "НОКО в этом году не проводилась", "--month", M3], env))
+    assert "NOK001 — не применяется к организации" in nok.stdout
+    _, _, applied, scores = load(env, M3)
+    assert applied[(org(2), "NOK001")].holds and org(2) not in scores
 
 
 # --- storage on both databases, and the page fingerprint ----------------------------------------

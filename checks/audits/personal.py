@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from artifacts import personal
 from checks import sitelinks
@@ -101,12 +102,12 @@ def restricted_titles(ctx: Context) -> list[dict[str, str]]:
             if personal.restricted_title(text) and href not in seen:
                 seen.add(href)
                 out.append({"kind": "restricted", "url": href, "match": text[:personal.SNIPPET], "where": f"ссылка на странице {url}",
-                            "hash": personal.fingerprint("restricted", href), "source": "link"})
+                            "hash": personal.fingerprint("restricted", urlsplit(href).path + text), "source": "link"})
         for text in [page.get("title") or "", *(page.get("headings") or [])]:
             if personal.restricted_title(text) and url not in seen:
                 seen.add(url)
                 out.append({"kind": "restricted", "url": url, "match": text[:personal.SNIPPET], "where": "заголовок страницы",
-                            "hash": personal.fingerprint("restricted", url), "source": "page"})
+                            "hash": personal.fingerprint("restricted", urlsplit(url).path + text), "source": "page"})
     return out
 
 
