@@ -209,15 +209,24 @@ class Cascade:
         self._matched: dict[Any, dict[str, tuple[tuple[int, int, tuple[int, int, int], int], Declared]]] = {}
         if not any(sheets):
             return
-        tags = {el.tag for el in doc.iter(lxml.etree.Element)}
         classes = {c for value in doc.xpath("//@class") for c in str(value).split()}
         ids = {str(i) for i in doc.xpath("//@id")}
+        tags: dict[str, bool] = {}  # is there such an element? asked of the tree once per tag
+
+        def has_tags(wanted: frozenset[str]) -> bool:
+            for tag in wanted:
+                if tag not in tags:
+                    tags[tag] = next(doc.iter(tag), None) is not None
+                if not tags[tag]:
+                    return False
+            return True
+
         order = 0
         for sheet in sheets:
             for rule in sheet:
                 order += 1
                 for sel in compile_selectors(rule.selectors):
-                    if not (sel.classes <= classes and sel.ids <= ids and sel.tags <= tags):
+                    if not (sel.classes <= classes and sel.ids <= ids and has_tags(sel.tags)):
                         continue
                     try:
                         matched = sel.xpath(doc)

@@ -36,6 +36,7 @@ _SHOWN_FROM = tuple(f"d-{bp}-{d}" for bp in ("sm", "md", "lg", "xl") for d in ("
 _TOGGLE_FRAGMENTS = ("spoiler", "accordion", "collapse", "toggle", "modal", "dropdown", "tabs", "tab-pane", "tab-content", "tab_content", "tabcontent", "expand")
 _TOGGLE_ATTRS = ("aria-controls", "data-target", "data-bs-target", "data-toggle-target", "data-tab", "data-href")
 _TOGGLE_XPATH = " | ".join(f"//@{name}" for name in _TOGGLE_ATTRS)
+_CANDIDATES = "//*[@style or @class or @hidden or @aria-hidden] | //template | //noscript | //details/*"
 OFFSCREEN_PX = -500.0  # position:absolute with left/top at most this: moved off the screen
 TEXT_ENOUGH = 3000  # characters of shown text past which a page is plainly text (megabyte tables are not read through)
 ICON_PX = 48  # images with both sides below this are icons, not content
@@ -109,6 +110,8 @@ class Visibility:
             refs.update(v.lstrip("#") for v in str(value).split())
         refs.discard("")
         self._refs = refs
+        # Elements something of their own could hide (one XPath pass); the rest inherit their parent's state.
+        self._own_candidates = set(doc.xpath(_CANDIDATES))
 
     # -- one element ------------------------------------------------------------------------
     def _toggled(self, el: Any) -> bool:
@@ -175,10 +178,8 @@ class Visibility:
 
     def _compute(self, el: Any, parent_state: tuple[int | None, int | None]) -> tuple[int | None, int | None]:
         hidden, invisible = parent_state
-        if not el.attrib and not self.cascade.matches(el) and el.tag not in ("template", "noscript"):
-            parent = el.getparent()
-            if parent is None or parent.tag != "details":
-                return parent_state  # most cells of a large table: nothing of their own can hide them
+        if not self.may_hide(el):
+            return parent_state  # most cells of a large table: nothing of their own can hide them
         d = self.cascade.declared(el)
         if hidden is None:
             own = self._own(el, d)
@@ -194,6 +195,10 @@ class Visibility:
         elif "invisible" in classes and invisible is None:
             invisible = self._hider(el, "visibility", "класс invisible")
         return hidden, invisible
+
+    def may_hide(self, el: Any) -> bool:
+        """Could something of the element's own (attributes, a stylesheet rule) hide it?"""
+        return el in self._own_candidates or self.cascade.matches(el)
 
     def hider(self, el: Any) -> int | None:
         """Index in :attr:`hiders` of the reason ``el`` is not shown; None when it is shown."""
@@ -243,8 +248,8 @@ def content_balance(doc: Any, vis: Visibility) -> dict[str, int]:
         el = stack.pop()
         if not isinstance(el.tag, str) or el.tag in _NOT_CONTENT:
             continue
-        # Below a shown element, one with no attributes and no rule of its own is shown too.
-        if (el.attrib or vis.cascade.matches(el) or el.tag == "summary") and vis.hider(el) is not None:
+        # Below a shown element, one with nothing of its own that hides is shown too.
+        if vis.may_hide(el) and vis.hider(el) is not None:
             continue
         if el.tag == "details" and el.get("open") is None:
             stack.extend(c for c in el if c.tag == "summary")
