@@ -3,9 +3,10 @@
 Each document is streamed into a temporary file (:class:`DocumentStream`, a Scrapy extension on
 ``headers_received``/``bytes_received``) and stops at ``SVEDEN_DOCUMENT_MAX_BYTES``: a larger one
 keeps its first bytes, enough to tell its type. The site's document budget (count, bytes, seconds)
-bounds the work; links past it are probed with HEAD as before. Analyses run in threads, at most
-``SVEDEN_DOCUMENT_CONCURRENCY`` downloads and analyses at once in the process, so memory stays
-bounded whatever the number of sites. The file is deleted as soon as its facts are read.
+bounds the work; links past it are probed with HEAD as before. Files are read in threads, at most
+``SVEDEN_DOCUMENT_CONCURRENCY`` at once in the process whatever the number of sites; downloads
+follow the crawl's own concurrency (a download waiting for a thread would spend its site's time
+budget). The file is deleted as soon as its facts are read.
 
 Known documents (``SVEDEN_DOCUMENT_CACHE``: a SQLite file the orchestration exports from its
 database, table ``documents(url, etag, last_modified, sha256, facts)``) are asked with
@@ -236,17 +237,16 @@ class DocumentFetcher:
 
     async def fetch(self, url: str, deadline: float | None, signature_links: list[str], must_sign: bool) -> None:
         known = self.known.get(url)
-        async with self._limit():
-            resp, sink, error = await self.download(url, self.max_bytes, deadline, known)
-            try:
-                if resp is None:
-                    self.crawl.probes[url] = {"method": "GET", "status": None, **error}
-                    return
-                self.bytes += sink.size
-                self.crawl.bytes += sink.size
-                facts = await self._facts(url, resp, sink, known)
-            finally:
-                sink.path.unlink(missing_ok=True)
+        resp, sink, error = await self.download(url, self.max_bytes, deadline, known)
+        try:
+            if resp is None:
+                self.crawl.probes[url] = {"method": "GET", "status": None, **error}
+                return
+            self.bytes += sink.size
+            self.crawl.bytes += sink.size
+            facts = await self._facts(url, resp, sink, known)
+        finally:
+            sink.path.unlink(missing_ok=True)
         status = facts.get("status")
         self.crawl.probes[url] = {"method": "GET", "status": status}
         if status not in range(200, 300):
@@ -278,14 +278,12 @@ class DocumentFetcher:
         declared = headers.get(b"Content-Length")
         base["size"] = int(declared) if sink.truncated and declared and declared.isdigit() else sink.size
         base["truncated"] = sink.truncated
-        base["sha256"] = await asyncio.to_thread(documents.sha256_of, sink.path)
-        if known and known["sha256"] == base["sha256"] and not sink.truncated:
+        # Reading the file is CPU work: a few at a time in the process (threads), whatever the sites.
+        async with self._limit():
+            base["sha256"], facts = await asyncio.to_thread(
+                read_file, sink.path, extension(resp.url) or extension(url), self.text_pages, sink.truncated, known["sha256"] if known else "")
+        if facts is None:
             return {**known["facts"], **base, "cached": "same_hash"}
-        if sink.truncated:
-            with open(sink.path, "rb") as fh:
-                kind = documents.sniff_head(fh.read(documents.HEAD_BYTES))
-            return {**base, "kind": kind, "opens": None}
-        facts = await asyncio.to_thread(analyse_file, sink.path, extension(resp.url) or extension(url), self.text_pages)
         return {**base, **facts}
 
     async def detached(self, url: str, deadline: float | None, linked: bool) -> dict[str, Any] | None:
@@ -299,6 +297,18 @@ class DocumentFetcher:
         finally:
             sink.path.unlink(missing_ok=True)
         return {"url": url, "kind": kind, "linked": linked} if kind == "signature" or linked else None
+
+
+def read_file(path: Path, ext: str, text_pages: int, truncated: bool, known_sha256: str) -> tuple[str, dict[str, Any] | None]:
+    """(sha256, facts) of one downloaded file, in a worker thread; facts None when the hash is the
+    known one (the stored facts stand). A file cut at the cap is only sniffed."""
+    digest = documents.sha256_of(path)
+    if truncated:
+        with open(path, "rb") as fh:
+            return digest, {"kind": documents.sniff_head(fh.read(documents.HEAD_BYTES)), "opens": None}
+    if known_sha256 and digest == known_sha256:
+        return digest, None
+    return digest, analyse_file(path, ext, text_pages)
 
 
 def analyse_file(path: Path, ext: str, text_pages: int) -> dict[str, Any]:

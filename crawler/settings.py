@@ -136,7 +136,7 @@ SVEDEN_DOCUMENT_MAX_BYTES = 15 * 1024 * 1024  # a larger document keeps its firs
 SVEDEN_DOCUMENT_BUDGET = 60  # documents downloaded per site; the rest are HEAD-probed
 SVEDEN_DOCUMENT_BYTES_BUDGET = 150 * 1024 * 1024  # bytes of documents per site
 SVEDEN_DOCUMENT_TIME_BUDGET = 60.0  # seconds of document downloads per site (0 = none)
-SVEDEN_DOCUMENT_CONCURRENCY = 6  # downloads and analyses in flight in the whole process (memory: × the cap)
+SVEDEN_DOCUMENT_CONCURRENCY = 6  # files read at once in the whole process (threads); downloads follow CONCURRENT_REQUESTS
 SVEDEN_DOCUMENT_TEXT_PAGES = 30  # PDF pages read for the text layer
 SVEDEN_DOCUMENT_TMPDIR = ""  # where documents wait for their analysis ("" = the system's temporary directory)
 # The facts of last month's documents (a SQLite file written by the orchestration; "" = none).
