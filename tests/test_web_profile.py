@@ -79,3 +79,10 @@ def test_a_current_database_is_opened_without_migration_work(tmp_path):
     code = "import sys; from storage import db; db.open_database(); print('alembic' in sys.modules)"
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, timeout=120) for _ in range(2)]
     assert [r.stdout.strip() for r in runs] == ["True", "False"], [r.stderr[-1500:] for r in runs]
+
+
+def test_sveden_check_names_an_unknown_profile():
+    proc = subprocess.run([sys.executable, "-m", "sveden.cli", "check", "http://127.0.0.1:9/", "--profile", "turbo", "--no-store"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert "нет профиля обхода «turbo»; есть: interactive, polite" in proc.stderr and "Traceback" not in proc.stderr
