@@ -89,8 +89,10 @@ def test_per_client_and_per_host_limits(tmp_path):
 
 def test_request_rate_per_client(tmp_path):
     c = client(folder=tmp_path, client_requests_per_minute=5)
-    codes = [c.get("/rules/CMN002").status_code for _ in range(7)]
-    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+    answers = [c.get("/rules/CMN002") for _ in range(7)]
+    assert [r.status_code for r in answers] == [200] * 5 + [429, 429]
+    assert "default-src 'none'" in answers[-1].headers["content-security-policy"]  # refusals carry the headers too
+    assert "Слишком много запросов" in answers[-1].text
 
 
 def test_a_full_queue_refuses_more_checks(tmp_path):

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from checks.model import OrgType
 from sveden.web import security
 from sveden.web.config import WebConfig
-from sveden.web.history import Registry, org_history
+from sveden.web.history import Registry, org_history, site_key
 from sveden.web.limits import Window, minutes
 from sveden.web.pool import CheckPool, Job, QueueFull
 from sveden.web.targets import crawl_policy, refusal
@@ -132,7 +132,6 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     )
     app.state.pool = pool
     app.state.config = config
-    app.add_middleware(security.Guard, max_body=config.max_body)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     def client_of(request: Request) -> str:
@@ -146,6 +145,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
             return refusal_response(request, Refused(429, "client_rate", "Слишком много запросов с вашего адреса; подождите минуту.", wait))
         client_requests.hit(client)
         return await call_next(request)
+
+    # Added last, so outermost: every answer gets the security headers, refusals of the limits too.
+    app.add_middleware(security.Guard, max_body=config.max_body)
 
     async def start_check(request: Request, url: str, org_type: str | None) -> Job:
         from sveden.checking import CheckInputError, normalize_url
@@ -165,8 +167,6 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         reason = await refusal(normalized, policy)
         if reason:
             raise Refused(403, "forbidden_address", f"Сайт не проверен: {reason}.")
-        from sveden.web.history import site_key
-
         host = site_key(normalized).split("/")[0]
         wait = host_checks.wait(host)
         if wait > 0:
