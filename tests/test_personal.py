@@ -188,3 +188,22 @@ def test_names_in_capitals_and_not_names():
     assert kinds(f"Протокол соревнований\nДата рождения\nПЕТРОВА АННА СЕРГЕЕВНА | {D.BIRTH_1} | 1 место") == ["birth_date"]
     assert P.names("МБОУ СОШ ПРИКАЗ ДИРЕКТОРА") == []
     assert P.names("Положение о порядке приёма") == []
+
+
+def test_real_pages_publish_names_but_no_personal_data():
+    """Real pages (a university's staff lists: hundreds of full names with positions and degrees,
+    which the law requires) give no finding: a name alone is never personal data to flag."""
+    from cikit import real_sites
+
+    from crawler.extract import decode_body, extract_page, parse_html
+    from crawler.pagetext import text_lines
+
+    pages = sorted(real_sites().rglob("*.html"))
+    assert pages
+    names = 0
+    for path in pages:
+        page = extract_page("http://127.0.0.1/", "http://127.0.0.1/", path.read_bytes(), "text/html")
+        assert page["personal"] == [], (path.name, page["personal"])
+        lines, _ = text_lines(parse_html(decode_body(path.read_bytes(), "text/html")[0]))
+        names += sum(len(P.names(line)) for line in lines)
+    assert names >= 500  # the detector saw the names: the pages were really read
