@@ -262,9 +262,9 @@ def meta(ds: Dataset, generated_at: datetime) -> dict[str, Any]:
 def build_tables(session: Session, ds: Dataset, trend: summary.Trend) -> list[Table]:
     from reports.review_export import add_review_columns  # noqa: PLC0415 - it builds on Column
 
-    found = findings_table(session, ds)
-    add_review_columns(session, ds, found)  # the state across months and the reviewer's decision, editable
-    return [summary_table(ds, trend), organizations_table(ds), found, rules_table(), groups_table(ds)]
+    orgs, found = organizations_table(ds), findings_table(session, ds)
+    add_review_columns(session, ds, found, orgs)  # the state across months and the reviewer's decision, editable; scores both ways
+    return [summary_table(ds, trend), orgs, found, rules_table(), groups_table(ds)]
 
 
 # --- writers ---------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from reports.data import Dataset
-from reports.decisions import DECISION_TITLES, Applied, applied_decisions
-from reports.lifecycle import STATE_TITLES, Lifecycle, lifecycle
+from reports.decisions import DECISION_TITLES, Applied, applied_decisions, reviewed_scores
+from reports.lifecycle import STATE_TITLES, lifecycle
 
 if TYPE_CHECKING:
     from reports.exports import Table
@@ -30,12 +30,15 @@ def state_text(life: object | None) -> str:
     return STATE_TITLES[state]
 
 
-def add_review_columns(session: Session, ds: Dataset, table: Table, applied: dict[tuple[str, str], Applied] | None = None,
-                       life: Lifecycle | None = None) -> None:
+def add_review_columns(session: Session, ds: Dataset, table: Table, organizations: Table | None = None) -> None:
+    """The review columns of «Нарушения»; with ``organizations`` («Организации × подразделы»), П1.1 (сайт)
+    and the failures «с учётом решений» beside the columns «по проверке»."""
     from reports.exports import Column  # noqa: PLC0415 - exports imports this module
 
-    applied = applied_decisions(session, ds) if applied is None else applied
-    life = lifecycle(session, ds) if life is None else life
+    applied = applied_decisions(session, ds)
+    life = lifecycle(session, ds)
+    if organizations is not None:
+        _reviewed_scores(session, ds, organizations, applied)
     keys = [c.key for c in table.columns]
     at_org, at_rule = keys.index("org_id"), keys.index("rule")
     table.columns += [
@@ -59,3 +62,15 @@ def add_review_columns(session: Session, ds: Dataset, table: Table, applied: dic
             d.evidence_url if holds and d else "",
             d.reason if holds and d else "",
         ]
+
+
+def _reviewed_scores(session: Session, ds: Dataset, table: Table, applied: dict[tuple[str, str], Applied]) -> None:
+    from reports.exports import Column  # noqa: PLC0415 - exports imports this module
+
+    scores = reviewed_scores(session, ds, applied)
+    keys = [c.key for c in table.columns]
+    at_org, at_p11, at_fails = keys.index("org_id"), keys.index("p1_1_site"), keys.index("fails")
+    table.columns += [Column("p1_1_site_reviewed", "П1.1 (сайт) с учётом решений", "num"), Column("fails_reviewed", "Нарушений с учётом решений", "int")]
+    for row in table.rows:
+        s = scores.get(row[at_org])
+        row += [s.p1_1, s.fails] if s is not None else [row[at_p11], row[at_fails]]

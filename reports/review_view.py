@@ -95,9 +95,13 @@ def department(ds: Dataset, view: ReviewView, muni: str, files: dict[str, str]) 
         overdue_rows.append(row)
     decided = [_finding(ds, view, life.pairs.get(k), k[0], k[1], files) for k, a in view.applied.items() if k[0] in wanted and a.state != "later"]
     counts = life.counts(ids)
+    first = ds.previous_month is None  # every failure is «new» in a first month: nothing changed yet
+    if first and not overdue_rows and not decided:
+        return {}  # nothing to lead with: the report starts with its summary as before
     return {
-        "broken": rows("new", "regressed"),
-        "fixed": rows("fixed"),
+        "first_month": first,
+        "broken": [] if first else rows("new", "regressed"),
+        "fixed": [] if first else rows("fixed"),
         "overdue": _sorted(ds, overdue_rows),
         "decided": _sorted(ds, decided),
         "states": [{"key": s, "title": STATE_TITLES[s], "count": counts.get(s, 0)} for s in STATES],
@@ -108,6 +112,8 @@ def department(ds: Dataset, view: ReviewView, muni: str, files: dict[str, str]) 
 
 
 def regional(ds: Dataset, view: ReviewView, muni_slugs: dict[str, str]) -> dict[str, Any]:
+    if ds.previous_month is None and not view.applied:
+        return {}  # a first month without decisions: every state would be «new»
     munis = []
     for m in ds.municipalities:
         ids = ds.orgs_of(m)

@@ -237,6 +237,13 @@ def test_the_export_offers_the_decisions_as_a_list_and_prefills_the_one_in_force
     assert "утратило силу" in rows[(org(2), "CMN011")][col["Решение: примечание"]]
     assert rows[(org(1), "CMN012")][col["Состояние"]] == "сохраняется 3 мес."
     assert rows[(org(0), "CMN004")][col["Состояние"]] == "вернулось"
+    # «Организации × подразделы»: П1.1 (сайт) and the failures both ways
+    ws = wb["Организации × подразделы"]
+    header = [c.value for c in ws[1]]
+    by_org = {r[0]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    o4, o0 = by_org[org(4)], by_org[org(0)]
+    assert o4["П1.1 (сайт) с учётом решений"] > o4["П1.1 (сайт)"] and o4["Нарушений с учётом решений"] == o4["Нарушений"] - 1
+    assert o0["П1.1 (сайт) с учётом решений"] == o0["П1.1 (сайт)"] and o0["Нарушений с учётом решений"] == o0["Нарушений"]
 
 
 def _munis(env: dict) -> tuple[dict[str, str], dict[str, str]]:
