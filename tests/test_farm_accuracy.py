@@ -68,6 +68,9 @@ def test_checker_agrees_with_the_farm_truth(tmp_path):
         res = evaluate(art, st["type"])
         if res["outcome"] != st["outcome"]:
             problems.append(f"{_where(st)}: outcome: truth {st['outcome']}, checker {res['outcome']} ({res.get('error', '')[:160]})")
+        platform = (res.get("platform") or {}).get("key")
+        if res["reachable"] and platform != st["platform"]:
+            problems.append(f"{_where(st)}: platform: truth {st['platform']}, checker {platform} ({(res.get('platform') or {}).get('evidence')})")
         got = {(i["section"], i["parent"], i["itemprop"]): i for i in res["items"]}
         for it in st["items"]:
             g = got[(it["section"], it["parent"], it["itemprop"])]
