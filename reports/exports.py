@@ -417,15 +417,16 @@ def export_files(out_dir: Path, month: str) -> dict[str, Path]:
         "csv_rules": base / "rules.csv",
         "csv_registry_groups": base / "registry_groups.csv",
         "csv_template_defects": base / "template_defects.csv",
+        "csv_card_findings": base / "card_findings.csv",
     }
 
 
 def write_exports(session: Session, ds: Dataset, trend: summary.Trend, out_dir: Path, formats: Iterable[str], generated_at: datetime | None = None) -> list[Path]:
     formats = set(formats)
     generated_at = generated_at or datetime.now(UTC)
-    from reports import template_defects  # noqa: PLC0415 - it builds on Column and Table
+    from reports import card_findings, template_defects  # noqa: PLC0415 - they build on Column and Table
 
-    tables = [*build_tables(session, ds, trend), template_defects.table(session, ds)]
+    tables = [*build_tables(session, ds, trend), template_defects.table(session, ds), card_findings.table(session, ds)]
     info = meta(ds, generated_at)
     files = export_files(out_dir, ds.month)
     written = []

@@ -138,6 +138,24 @@ def test_card_mismatches_need_review_with_both_values_and_the_same_facts_pass(mo
     assert compared["pass"] >= 20 and compared["needs_review"] >= 2, compared
 
 
+def test_the_xlsx_lists_the_card_mismatches_with_both_values(month):
+    wb = openpyxl.load_workbook(next((month["out"] / "export").glob("*.xlsx")))
+    ws = wb["Сайт и bus.gov.ru"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
+    shown = {(r["Код организации"], r["Код правила"]): r for r in rows}
+    expected = 0
+    for org, card in month["cards"].items():
+        items = {i["rule"]: i for i in month["truth"][org]["items"]}
+        for fact, (code, item) in FACTS.items():
+            if fact in card["mismatch"] and items[item]["status"] == "pass":
+                on_site, on_card = card["mismatch"][fact]
+                row = shown[(org, code)]
+                assert row["Статус"] == "требует проверки" and on_site in row["На сайте"] and row["На bus.gov.ru"] == on_card
+                expected += 1
+    assert expected >= 2
+
+
 def test_template_defect_settings_are_checked():
     assert settings({}) == (0.6, 5)
     assert settings({"SVEDEN_TEMPLATE_DEFECT_SHARE": "0,75", "SVEDEN_TEMPLATE_DEFECT_MIN_SITES": "10"}) == (0.75, 10)
