@@ -233,6 +233,12 @@ _mount_optional()
 def main() -> None:
     from checks.regional import RegionalRulesError
 
+    from checks.audits.personal import setting_problem
+
+    problem = setting_problem()  # a mistyped code would leave an audit on without a word
+    if problem:
+        sys.stderr.write(f"Ошибка: {problem}\n")
+        raise SystemExit(2)
     try:
         app(prog_name="sveden")  # «python -m sveden.cli» is sveden too, in its usage lines
     except RegionalRulesError as exc:  # a bad regional rules file (SVEDEN_REGIONAL_RULES) is the user's to fix

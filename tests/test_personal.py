@@ -207,3 +207,16 @@ def test_real_pages_publish_names_but_no_personal_data():
         lines, _ = text_lines(parse_html(decode_body(path.read_bytes(), "text/html")[0]))
         names += sum(len(P.names(line)) for line in lines)
     assert names >= 500  # the detector saw the names: the pages were really read
+
+
+def test_a_mistyped_code_in_the_switch_is_a_russian_error():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SVEDEN_PERSONAL_DATA_AUDITS_OFF": "PDN003, pdn099"}
+    proc = subprocess.run([sys.executable, "-m", "sveden.cli", "rules"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "SVEDEN_PERSONAL_DATA_AUDITS_OFF" in proc.stderr and "PDN099" in proc.stderr
+    env["SVEDEN_PERSONAL_DATA_AUDITS_OFF"] = "PDN003, all"
+    assert subprocess.run([sys.executable, "-m", "sveden.cli", "rules"], capture_output=True, text=True, env=env, timeout=120).returncode == 0

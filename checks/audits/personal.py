@@ -47,11 +47,24 @@ BASIS = (
 HOW = "Ищет в тексте прочитанных страниц сайта и скачанных документов (PDF, DOCX, ODT); в отчёт попадают только вид данных, место и замаскированный фрагмент."
 
 
+def _setting() -> set[str]:
+    raw = os.environ.get(OFF_SETTING, "")
+    return {c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()}
+
+
 def switched_off() -> frozenset[str]:
     """Codes switched off by ``SVEDEN_PERSONAL_DATA_AUDITS_OFF`` (``all``: every one)."""
-    raw = os.environ.get(OFF_SETTING, "")
-    codes = {c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()}
+    codes = _setting()
     return frozenset({a.code for a in AUDITS} if "ALL" in codes else codes)
+
+
+def setting_problem() -> str:
+    """A Russian message when ``SVEDEN_PERSONAL_DATA_AUDITS_OFF`` names codes that are not these audits', else ""."""
+    unknown = sorted(_setting() - {a.code for a in AUDITS} - {"ALL"})
+    if not unknown:
+        return ""
+    return (f"в переменной {OFF_SETTING} неизвестные коды: {', '.join(unknown)}; "
+            f"отключить можно {', '.join(a.code for a in AUDITS)} (через запятую) или all")
 
 
 def _where(f: dict[str, Any]) -> str:
