@@ -167,6 +167,9 @@ RESTRICTED = re.compile(
     r"паспорт\w*\s+(?:комплексной\s+)?безопасности|паспорт\w*\s+антитеррористическ\w*\s+защищ[её]нност\w*|для\s+служебного\s+пользования",
     re.I,
 )
+# Safety passports that are published: road safety («паспорт безопасности дорожного движения») and the
+# safety data sheets of chemicals and cleaning agents («паспорт безопасности химической продукции»).
+_NOT_RESTRICTED = re.compile(r"\s*(?:\(|«|\")?\s*(?:дорожн|движени|химическ|веществ|продукци|средств|смес|материал)", re.I)
 _DSP = re.compile(r"(?<![А-ЯЁа-яёA-Za-z])ДСП(?![А-ЯЁа-яёA-Za-z])")
 _DSP_MATERIAL = re.compile(r"плит|ламинир|\bмм\b|мебел|столешниц|шкаф|стол\b|полк", re.I)
 
@@ -174,7 +177,7 @@ _DSP_MATERIAL = re.compile(r"плит|ламинир|\bмм\b|мебел|сто�
 def restricted_title(text: str) -> str:
     """The restricted marking a title carries («паспорт безопасности»…), or ""."""
     m = RESTRICTED.search(text or "")
-    if m and not re.search(r"паспорт\w*\s+дорожной", m.group(0), re.I):
+    if m and not _NOT_RESTRICTED.match(text, m.end()) and not re.search(r"паспорт\w*\s+дорожной", m.group(0), re.I):
         return m.group(0)
     d = _DSP.search(text or "")
     if d and not _DSP_MATERIAL.search(text):

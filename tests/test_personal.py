@@ -104,6 +104,9 @@ def test_restricted_titles():
     assert P.restricted_title("Экз. № 2 ДСП")
     assert not P.restricted_title("Паспорт доступности объекта")
     assert not P.restricted_title("Паспорт дорожной безопасности")
+    assert not P.restricted_title("Паспорт безопасности дорожного движения МБОУ СОШ № 1")
+    assert not P.restricted_title("Паспорт безопасности химической продукции «Ника-Хлор»")
+    assert P.restricted_title("Паспорт безопасности (антитеррористической защищённости) объекта")
     assert not P.restricted_title("Стол ученический, ЛДСП 16 мм")
     assert not P.restricted_title("Шкаф из ДСП")
     assert kinds("Паспорт безопасности\nутверждаю", title_lines=5) == ["restricted"]
