@@ -166,14 +166,16 @@ def _cell_text(value: Any) -> str:
 def read_rows(path: Path) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
     """The month of the export and its «Нарушения» rows (row number, values by column title)."""
     from openpyxl import load_workbook  # noqa: PLC0415
+    from zipfile import BadZipFile  # noqa: PLC0415
+
     from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise ReviewError(f"файл {path} не найден") from None
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise ReviewError(f"файл {path} не читается как XLSX: {exc}") from None
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError):
+        raise ReviewError(f"файл {path} не читается как XLSX: это не книга Excel или она повреждена") from None
     try:
         if SHEET not in wb.sheetnames:
             raise ReviewError(f"в файле {path.name} нет листа «{SHEET}»: нужна выгрузка sveden report (sveden-ГГГГ-ММ.xlsx)")

@@ -410,3 +410,29 @@ def test_the_page_fingerprint_follows_the_markup_not_the_news():
     edited = {**page, "microdata": [{"p": "regDate", "tag": "span", "t": "01.09.1991"}]}
     assert page_fingerprint({**art, "pages": [edited]}, page["url"]) != base
     assert page_fingerprint(art, "http://s/other/") is None and page_fingerprint(None, page["url"]) is None
+
+
+def test_a_file_that_is_not_an_export_is_refused_in_russian(tmp_path):
+    from openpyxl import Workbook
+
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'e.sqlite'}"}
+    missing = sveden(["review", "import", str(tmp_path / "nope.xlsx")], env)
+    assert missing.returncode == 2 and "не найден" in missing.stderr
+    (tmp_path / "text.xlsx").write_text("не таблица", encoding="utf-8")
+    garbage = sveden(["review", "import", str(tmp_path / "text.xlsx")], env)
+    assert garbage.returncode == 2 and "не читается как XLSX" in garbage.stderr
+    wb = Workbook()
+    wb.active.title = "Лист1"
+    wb.save(tmp_path / "other.xlsx")
+    other = sveden(["review", "import", str(tmp_path / "other.xlsx")], env)
+    assert other.returncode == 2 and "нет листа «Нарушения»" in other.stderr
+    wb = Workbook()
+    wb.active.title = "Нарушения"
+    wb.active.append(["Код организации", "Код правила", "Решение"])
+    wb.save(tmp_path / "nomonth.xlsx")
+    nomonth = sveden(["review", "import", str(tmp_path / "nomonth.xlsx")], env)
+    assert nomonth.returncode == 2 and "месяца выгрузки" in nomonth.stderr
+    for proc in (missing, garbage, other, nomonth):
+        assert "Traceback" not in proc.stderr
+    bad_date = sveden(["review", "add", "X", "CMN004", "принято к исправлению", "--until", "завтра"], env)
+    assert bad_date.returncode == 2 and "неверная дата «завтра»" in bad_date.stderr
