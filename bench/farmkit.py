@@ -75,6 +75,7 @@ def stage_of(file_path: str, function: str, inherited: str) -> str:
 def stage_seconds(root: Any) -> dict[str, float]:
     """Sampled seconds per stage of a pyinstrument frame tree (self time, by the innermost stage)."""
     out: collections.Counter[str] = collections.Counter()
+    top: collections.Counter[str] = collections.Counter()
     stack = [(root, "crawl")]
     while stack:
         frame, inherited = stack.pop()
@@ -82,8 +83,9 @@ def stage_seconds(root: Any) -> dict[str, float]:
             continue
         stage = stage_of(frame.file_path or "", frame.function or "", inherited)
         out[stage] += frame.total_self_time  # includes its synthetic «self» children: skip them below
+        top[f"{stage} {(frame.file_path or '?').split('site-packages/')[-1].replace(str(REPO) + '/', '')}:{frame.function}"] += frame.total_self_time
         stack += [(child, stage) for child in frame.children if not child.is_synthetic]
-    return {k: round(v, 3) for k, v in out.items()}
+    return {**{k: round(v, 3) for k, v in out.items()}, "top": [[k, round(v, 3)] for k, v in top.most_common(40)]}
 
 
 def bench_env(db_url: str) -> dict[str, str]:
