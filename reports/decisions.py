@@ -80,7 +80,17 @@ def finding_of(session: Session, check_id: int, org_id: str, rule: str) -> Findi
 
 
 def fingerprint(session: Session, finding: Finding) -> str | None:
-    return page_fingerprint(repository.load_artifact(session, finding.check_id), finding.evidence_url, finding.section)
+    """The fingerprint of the finding's page; remembered in the session, and the last artifact read kept
+    (decisions come organization by organization, artifacts can be megabytes)."""
+    known = session.info.setdefault("sveden_fingerprints", {})
+    key = (finding.check_id, finding.evidence_url, finding.section)
+    if key not in known:
+        last = session.info.get("sveden_last_artifact")
+        if last is None or last[0] != finding.check_id:
+            last = (finding.check_id, repository.load_artifact(session, finding.check_id))
+            session.info["sveden_last_artifact"] = last
+        known[key] = page_fingerprint(last[1], finding.evidence_url, finding.section)
+    return known[key]
 
 
 @dataclass(slots=True)
