@@ -172,7 +172,8 @@ class SiteCrawl:
                     kind, message = classify_exception(exc)
                     self.pages[idx].update(final_url=url, error_kind=kind, error=message)
                     return idx
-            sheets, parsed, unread = await self.page_stylesheets(response)
+            # Subsection pages wait for their stylesheets (their markup is judged); the others start them.
+            sheets, parsed, unread = await self.page_stylesheets(response, wait=role in ("section", "addref"))
             self.pages[idx] = self.page_from_response(url, response, role, section, sheets, parsed)
             if unread and "microdata" in self.pages[idx]:
                 self.pages[idx]["css_unread"] = unread[:5]
@@ -182,7 +183,7 @@ class SiteCrawl:
             done.set_result(None)
             del self.pending[url]
 
-    async def page_stylesheets(self, response: Response) -> tuple[dict[str, tuple[CssRule, ...]], tuple[Any, str] | None, list[str]]:
+    async def page_stylesheets(self, response: Response, wait: bool = True) -> tuple[dict[str, tuple[CssRule, ...]], tuple[Any, str] | None, list[str]]:
         """The parsed rules of the site's own stylesheets a page links, the page's parsed tree and
         the addresses of its stylesheets that could not be read.
 
@@ -202,6 +203,8 @@ class SiteCrawl:
                     continue  # over the per-site limit: not asked for, so not «unread»
                 self.stylesheets[u] = asyncio.ensure_future(self._stylesheet(u))
         wanted = [u for u in urls if u in self.stylesheets]
+        if not wait:  # what has arrived already; the rest is not waited for, so not «unread» either
+            wanted = [u for u in wanted if self.stylesheets[u].done()]
         rules = await asyncio.gather(*(asyncio.shield(self.stylesheets[u]) for u in wanted))
         return {u: r for u, r in zip(wanted, rules) if r is not None}, parsed, [u for u, r in zip(wanted, rules) if r is None]
 
@@ -363,6 +366,9 @@ class SiteCrawl:
             await asyncio.gather(*(self.probe(u, deadline) for u in urls[: self.probe_budget]))
 
     def finish(self, status: str, message: str, http_status: int | None) -> dict[str, Any]:
+        for pending in self.stylesheets.values():  # started by a page nothing waited for (a home page without a section)
+            if not pending.done():
+                pending.cancel()
         if status not in ("ok",) and not message:
             message = OUTCOMES.get(status, status)
         return {
