@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from artifacts.urls import host_key
 
@@ -99,19 +99,28 @@ _MODULES = {p.key: re.compile(p.module, re.I) for p in PLATFORMS if p.module}
 _NOT_A_SITE_HOST = ("pos.gosuslugi.ru", "www.gosuslugi.ru", "gosuslugi.ru")
 
 
+# Thousands of links a site: split by one regex rather than urlsplit (the crawler wrote them absolute).
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)(?::\d*)?([^#]*)")
+
+
+@lru_cache(maxsize=4096)
+def _host_of(hostname: str) -> str:
+    try:
+        return host_key(hostname.lower().strip("[]"))
+    except ValueError:
+        return ""
+
+
+def _split(url: str) -> tuple[str, str]:
+    """The comparable host and the lower-case path (with the query) of an absolute address."""
+    m = _URL.match(url or "")
+    if m is None:
+        return "", ""
+    return _host_of(m.group(1)), (m.group(2) or "/").lower()
+
+
 def _host(url: str) -> str:
-    try:
-        return host_key(urlsplit(url).hostname or "")
-    except ValueError:
-        return ""
-
-
-def _path(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    return (parts.path or "/").lower() + (f"?{parts.query.lower()}" if parts.query else "")
+    return _split(url)[0]
 
 
 def _on(host: str, suffixes: tuple[str, ...]) -> bool:
@@ -125,8 +134,10 @@ def fingerprint(artifact: dict[str, Any]) -> dict[str, Any] | None:
     home = next((p for p in pages if p.get("role") == "home"), {})
     site_hosts = {h for h in (_host(artifact.get("url") or ""), _host(home.get("final_url") or ""), *map(host_key, artifact.get("hosts") or [])) if h}
     generators = {g.lower() for p in pages for g in p.get("generator") or []}
-    resources = {u for p in pages for u in [*(p.get("scripts") or []), *(p.get("assets") or [])]}
-    own_links = {link.get("href", "") for p in pages for link in p.get("links") or [] if _host(link.get("href", "")) in site_hosts}
+    # Each address parsed once: (its address, host, path) for resources, the paths of the site's own links.
+    resources = [(u, *_split(u)) for u in sorted({u for p in pages for u in [*(p.get("scripts") or []), *(p.get("assets") or [])]})]
+    hrefs = {link.get("href", "") for p in pages for link in p.get("links") or []}
+    own_links = "\n".join(sorted({path for host, path in map(_split, hrefs) if host in site_hosts}))  # searched as one text
 
     best: dict[str, Any] | None = None
     for platform in PLATFORMS:
@@ -134,11 +145,11 @@ def fingerprint(artifact: dict[str, Any]) -> dict[str, Any] | None:
         if score >= MIN_SCORE and (best is None or score > best["score"]):
             best = {"key": platform.key, "title": platform.title, "vendor": platform.vendor, "module": "", "score": score, "evidence": evidence[:6]}
     if best is not None:
-        best["module"] = _module(BY_KEY[best["key"]], resources | own_links)
+        best["module"] = _module(BY_KEY[best["key"]], [path for _, _, path in resources] + own_links.split("\n"))
     return best
 
 
-def _evidence(platform: Platform, site_hosts: set[str], generators: set[str], resources: set[str], links: set[str]) -> tuple[int, list[str]]:
+def _evidence(platform: Platform, site_hosts: set[str], generators: set[str], resources: list[tuple[str, str, str]], links: str) -> tuple[int, list[str]]:
     score, evidence = 0, []
     for g in sorted(generators):
         if any(s in g for s in platform.generator):
@@ -151,26 +162,25 @@ def _evidence(platform: Platform, site_hosts: set[str], generators: set[str], re
             evidence.append(f"адрес сайта: {h}")
             break
     kinds = set()
-    for url in sorted(resources):
-        host, path = _host(url), _path(url)
+    for url, host, path in resources:
         hit = next((s for s in platform.asset_paths if s in path), "") or (host if host not in _NOT_A_SITE_HOST and _on(host, platform.hosts) else "")
         if hit and hit not in kinds:
             kinds.add(hit)
             evidence.append(url)
     score += ASSET * min(len(kinds), 2)
-    link_kinds = {s for url in links for s in (*platform.link_paths, platform.builtin_module[0]) if s and s in _path(url)}
+    link_kinds = {s for s in (*platform.link_paths, platform.builtin_module[0]) if s and s in links}
     score += LINK * min(len(link_kinds), 2)
     evidence += [f"ссылки: {s}" for s in sorted(link_kinds)]
     return score, evidence
 
 
-def _module(platform: Platform, urls: set[str]) -> str:
+def _module(platform: Platform, paths: list[str]) -> str:
     rx = _MODULES.get(platform.key)
     if rx is not None:
-        for url in sorted(urls):
-            m = rx.search(_path(url))
+        for path in paths:
+            m = rx.search(path)
             if m:
                 return m.group(1)
-    if platform.builtin_module[0] and any(platform.builtin_module[0] in _path(u) for u in urls):
+    if platform.builtin_module[0] and any(platform.builtin_module[0] in p for p in paths):
         return platform.builtin_module[1]
     return ""
