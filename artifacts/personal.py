@@ -63,8 +63,9 @@ _FIRST = rf"[{_UP}][{_LO}]{{1,20}}"
 # Patronymics in any case: Иванович(а, у, ем), Ивановна(ы, е, ой), Ильинична, Кузьмич, оглы/кызы.
 _PATRONYMIC = rf"[{_UP}][{_LO}]{{1,25}}(?:ич|вн|ичн)[{_LO}]{{0,3}}(?![{_LO}])|[{_UP}][{_LO}]{{2,20}}\s+(?:оглы|кызы)"
 _INITIALS = rf"[{_UP}]\.\s?[{_UP}]\."
+_SEP = r"(?:\s*\|\s*|\s+)"  # words of a name, also in separate table cells (joined by «|», ``crawler.pagetext``)
 NAME = re.compile(
-    rf"(?<![{_UP}{_LO}])(?:{_SURNAME}\s+{_FIRST}\s+(?:{_PATRONYMIC})"  # Иванов Иван Иванович
+    rf"(?<![{_UP}{_LO}])(?:{_SURNAME}{_SEP}{_FIRST}{_SEP}(?:{_PATRONYMIC})"  # Иванов Иван Иванович
     rf"|{_FIRST}\s+(?:{_PATRONYMIC})\s+{_SURNAME}(?![{_LO}])"  # Иван Иванович Иванов
     rf"|{_SURNAME}\s+{_INITIALS}"  # Иванов И.И.
     rf"|{_INITIALS}\s?{_SURNAME}(?![{_LO}])"  # И.И. Иванов
@@ -86,7 +87,7 @@ def mask_word(word: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    return " ".join(mask_word(w) for w in name.split())
+    return " ".join(mask_word(w) for w in name.replace("|", " ").split())
 
 
 def _mask_digits(text: str) -> str:

@@ -223,3 +223,8 @@ def test_a_mistyped_code_in_the_switch_is_a_russian_error():
     assert "SVEDEN_PERSONAL_DATA_AUDITS_OFF" in proc.stderr and "PDN099" in proc.stderr
     env["SVEDEN_PERSONAL_DATA_AUDITS_OFF"] = "PDN003, all"
     assert subprocess.run([sys.executable, "-m", "sveden.cli", "rules"], capture_output=True, text=True, env=env, timeout=120).returncode == 0
+
+
+def test_a_name_in_separate_cells():
+    found = P.scan(f"Список класса\nДата рождения\n1 | Петрова | Анна | Сергеевна | {D.BIRTH_1} |", {})
+    assert [(f["kind"], f["masked"]) for f in found] == [("birth_date", "П****** А*** С********, **.**.****")]
