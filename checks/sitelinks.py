@@ -13,6 +13,8 @@ from typing import Any
 
 from artifacts.patterns import norm
 from artifacts.urls import same_site, url_key
+from checks import documents
+from checks.model import Status
 from checks.views import SiteView
 
 
@@ -54,6 +56,9 @@ def target_status(site: SiteView, url: str) -> tuple[str, str]:
     if probe is not None:
         status = probe.get("status")
         if status and 200 <= status < 300:
+            found = documents.finding(site, url)  # an error or login page answering 200 is no document
+            if found is not None and found.status is Status.fail:
+                return "broken", f"ведёт не на документ: {found.what}"
             return "ok", f"отвечает {status}"
         if status:
             return "broken", f"отвечает ошибкой {status}"

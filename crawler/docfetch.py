@@ -146,7 +146,9 @@ class DocumentFetcher:
         self.count = 0
         self.bytes = 0
         self.skipped = 0
-        self.facts: dict[str, dict[str, Any]] = {}
+        # Files being read: the next download does not wait for them (the site's time budget is for
+        # the network; reading is bounded by the size cap and the pages read).
+        self.reading: list[asyncio.Future] = []
 
     def _limit(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -205,6 +207,7 @@ class DocumentFetcher:
                 await self.fetch(url, deadline, sig_links.get(stem, []), url in signed)
 
         await asyncio.gather(*(worker() for _ in range(min(len(urls), self.workers))))
+        await asyncio.gather(*self.reading)
 
     def _request(self, url: str, sink: Sink, known: dict[str, Any] | None) -> Request:
         headers = {"Accept-Encoding": "identity"}
@@ -238,17 +241,25 @@ class DocumentFetcher:
     async def fetch(self, url: str, deadline: float | None, signature_links: list[str], must_sign: bool) -> None:
         known = self.known.get(url)
         resp, sink, error = await self.download(url, self.max_bytes, deadline, known)
+        if resp is None:
+            sink.path.unlink(missing_ok=True)
+            self.crawl.probes[url] = {"method": "GET", "status": None, **error}
+            return
+        self.bytes += sink.size
+        self.crawl.bytes += sink.size
+        not_modified = resp.status == 304 and known is not None
+        self.crawl.probes[url] = {"method": "GET", "status": known["facts"].get("status") if not_modified else resp.status}
+        # Only what the facts need is kept from the response (its body may be megabytes).
+        answer = (resp.url, resp.status, {k: resp.headers.get(k, b"").decode("latin-1") for k in (b"Content-Type", b"ETag", b"Last-Modified", b"Content-Length")})
+        self.reading.append(asyncio.ensure_future(self.read(url, answer, sink, known, deadline, signature_links, must_sign)))
+
+    async def read(self, url: str, answer: tuple[str, int, dict[bytes, str]], sink: Sink, known: dict[str, Any] | None,
+                   deadline: float | None, signature_links: list[str], must_sign: bool) -> None:
         try:
-            if resp is None:
-                self.crawl.probes[url] = {"method": "GET", "status": None, **error}
-                return
-            self.bytes += sink.size
-            self.crawl.bytes += sink.size
-            facts = await self._facts(url, resp, sink, known)
+            facts = await self._facts(url, answer, sink, known)
         finally:
             sink.path.unlink(missing_ok=True)
         status = facts.get("status")
-        self.crawl.probes[url] = {"method": "GET", "status": status}
         if status not in range(200, 300):
             return
         if facts.get("kind") not in ("html", "signature", "image", "empty", "unknown"):
@@ -261,27 +272,27 @@ class DocumentFetcher:
                     break
         self.crawl.documents[url] = facts
 
-    async def _facts(self, url: str, resp, sink: Sink, known: dict[str, Any] | None) -> dict[str, Any]:
-        headers = resp.headers
+    async def _facts(self, url: str, answer: tuple[str, int, dict[bytes, str]], sink: Sink, known: dict[str, Any] | None) -> dict[str, Any]:
+        final_url, status, headers = answer
         base: dict[str, Any] = {
-            "final_url": resp.url,
-            "status": resp.status,
-            "content_type": headers.get(b"Content-Type", b"").decode("latin-1")[:200],
-            "etag": headers.get(b"ETag", b"").decode("latin-1")[:200],
-            "last_modified": headers.get(b"Last-Modified", b"").decode("latin-1")[:100],
+            "final_url": final_url,
+            "status": status,
+            "content_type": headers[b"Content-Type"][:200],
+            "etag": headers[b"ETag"][:200],
+            "last_modified": headers[b"Last-Modified"][:100],
         }
         base = {k: v for k, v in base.items() if v != ""}
-        if resp.status == 304 and known:
+        if status == 304 and known:
             return {**known["facts"], "cached": "not_modified", "etag": base.get("etag") or known["etag"], "last_modified": base.get("last_modified") or known["last_modified"]}
-        if resp.status not in range(200, 300):
+        if status not in range(200, 300):
             return base
-        declared = headers.get(b"Content-Length")
-        base["size"] = int(declared) if sink.truncated and declared and declared.isdigit() else sink.size
+        declared = headers[b"Content-Length"]
+        base["size"] = int(declared) if sink.truncated and declared.isdigit() else sink.size
         base["truncated"] = sink.truncated
         # Reading the file is CPU work: a few at a time in the process (threads), whatever the sites.
         async with self._limit():
             base["sha256"], facts = await asyncio.to_thread(
-                read_file, sink.path, extension(resp.url) or extension(url), self.text_pages, sink.truncated, known["sha256"] if known else "")
+                read_file, sink.path, extension(final_url) or extension(url), self.text_pages, sink.truncated, known["sha256"] if known else "")
         if facts is None:
             return {**known["facts"], **base, "cached": "same_hash"}
         return {**base, **facts}
