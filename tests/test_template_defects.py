@@ -162,3 +162,48 @@ def test_template_defect_settings_are_checked():
     for bad in ({"SVEDEN_TEMPLATE_DEFECT_SHARE": "0.3"}, {"SVEDEN_TEMPLATE_DEFECT_SHARE": "много"}, {"SVEDEN_TEMPLATE_DEFECT_MIN_SITES": "1"}):
         with pytest.raises(ReportError, match="SVEDEN_TEMPLATE_DEFECT"):
             settings(bad)
+
+
+# ---- the rule itself, on stored checks (no crawl) -------------------------------------------------
+
+
+def _month_of(tmp_path, sites: list[tuple[str, str | None, list[str]]]):
+    """A finished month of checks: (org id, platform key or None, failed rule codes) per site."""
+    from checks import catalogue
+    from reports import data
+    from storage import db, repository
+    from storage.models import Organization
+
+    session_factory = db.open_database(f"sqlite:///{tmp_path / 'td.sqlite'}")
+    session = session_factory()
+    with session.begin():
+        run = repository.start_run(session, "monthly", MONTH, catalogue.rules_version())
+        for org_id, platform, failed in sites:
+            session.add(Organization(id=org_id, name=f"Школа {org_id}", org_type="school", municipality="Город", site_url=f"http://{org_id}.example.ru/"))
+            session.flush()
+            items = [{"section": "common", "parent": "", "itemprop": code, "rule": code, "status": "fail" if code in failed else "pass",
+                      "evidence_url": "", "message": "не найден элемент"} for code in ("CMN012", "CMN013", "CMN014")]
+            check = {"url": f"http://{org_id}.example.ru/", "org_type": "school", "outcome": "ok", "reachable": True, "items": items,
+                     "platform": {"key": platform, "title": {"gosweb": "Госвеб", "bitrix": "1С-Битрикс"}[platform], "vendor": "владелец", "module": ""} if platform else None}
+            repository.save_check(session, run.id, org_id, check)
+        repository.finish_run(session, run.id)
+    return session_factory, session, data.load_dataset(session, MONTH)
+
+
+def test_a_failure_of_most_sites_of_one_platform_is_a_defect_but_not_one_as_common_elsewhere(tmp_path):
+    from reports.template_defects import find
+
+    sites = [(f"g{i}", "gosweb", ["CMN012", "CMN014"] if i < 5 else ["CMN014"]) for i in range(6)]  # CMN012: 5 of 6 Госвеб sites
+    sites += [(f"b{i}", "bitrix", ["CMN014"] if i < 5 else []) for i in range(6)]  # CMN014 fails almost everywhere: the region's
+    sites += [(f"h{i}", None, ["CMN013"]) for i in range(3)]  # hand-made sites: no platform, never a template
+    session_factory, session, ds = _month_of(tmp_path, sites)
+    try:
+        found = {(d.platform, d.rule): d for d in find(session, ds, share=0.6, min_sites=3)}
+        assert set(found) == {("gosweb", "CMN012")}
+        d = found[("gosweb", "CMN012")]
+        assert (d.failing, d.sites) == (5, 6) and d.text.startswith("на 5 из 6 сайтов Госвеб") and d.org_ids == [f"g{i}" for i in range(5)]
+        assert not find(session, ds, share=0.9, min_sites=3)  # 5 of 6 is not 90 %
+        assert not find(session, ds, share=0.6, min_sites=6)  # fewer failing sites than the minimum
+    finally:
+        session.close()
+        session_factory.kw["bind"].dispose()
