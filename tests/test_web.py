@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from compliant import compliant_site
-from sitekit import page, redirect, serve
+from sitekit import Route, page, redirect, serve
 from webkit import names_path, wait_for, web_server
 
 from checks.model import OrgType
@@ -227,3 +227,18 @@ def test_the_server_answers_while_a_check_runs_and_escapes_the_sites_text(tmp_pa
     assert "<script>alert(1)" not in report.text and "Школа &lt;script&gt;alert(1)&lt;/script&gt;" in report.text
     assert "script-src 'none'" in report.headers["content-security-policy"]
     assert "<script>alert" not in page_html and 'sandbox="' in page_html  # the report is framed without scripts
+
+
+def test_a_check_over_its_time_is_stopped_with_a_named_reason(tmp_path):
+    """A site that never answers: the worker stops the check at SVEDEN_WEB_CHECK_TIMEOUT and takes the next one."""
+    with serve({"/": Route(page("<p>Школа</p>").body, delay=60)}) as tarpit, serve({"/": page("<p>Школа</p>")}) as fine:
+        env = {"SVEDEN_WEB_STORE": "0", "SVEDEN_WEB_CHECK_TIMEOUT": "10"}
+        with web_server(tmp_path, "--workers", "1", env=env) as base, httpx.Client(base_url=base) as c:
+            slow = c.post("/api/checks", json={"url": tarpit.url + "/"}).json()["id"]
+            after = c.post("/api/checks", json={"url": fine.url + "/"}).json()["id"]
+            stopped = wait_for(c, slow)
+            next_one = wait_for(c, after)
+            shown = c.get(f"/checks/{slow}").text
+    assert stopped["state"] == "failed" and stopped["message"] == "проверка не уложилась в отведённое время"
+    assert "Сайт не проверен: проверка не уложилась в отведённое время" in shown
+    assert next_one["state"] == "done"  # the worker took the next check
