@@ -24,52 +24,53 @@ PATH_DEPTH = 4  # last elements of a path kept: enough to find the spot, short i
 _WS = re.compile(r"\s+")
 
 
-def _short(path: str) -> str:
-    parts = path.split("/")
-    parts = [p for p in parts if not p.startswith(("html", "body"))] or parts
+def _path(stack: list[tuple[str, int]], depth: int) -> str:
+    """The last ``PATH_DEPTH`` elements of the first ``depth`` on the stack, html and body left out."""
+    parts = [f"{tag}[{n}]" for tag, n in stack[:depth] if tag not in ("html", "body")]
     return "/".join(parts[-PATH_DEPTH:])
 
 
 def text_lines(root: lxml.etree._Element) -> tuple[list[str], list[str]]:
-    """The lines of the page's text and each line's element path (iterative: deep pages are fine)."""
+    """The lines of the page's text and each line's element path (iterative: deep pages are fine).
+
+    Paths are made only for the lines there are (a string per element would cost more than the scan)."""
     lines: list[str] = []
     paths: list[str] = []
     buf: list[str] = []
-    stack: list[tuple[str, dict[str, int]]] = []
-    line_path = ""
+    stack: list[tuple[str, int]] = []  # (tag, its number among its siblings of that tag)
+    counts: list[dict[str, int]] = [{}]  # per open element: how many children of each tag so far
+    line_at: tuple[list[tuple[str, int]], int] | None = None  # the stack and depth of the line's element
 
     def flush() -> None:
         text = _WS.sub(" ", " ".join(buf)).strip()
         buf.clear()
         if text and len(lines) < MAX_LINES:
             lines.append(text)
-            paths.append(_short(line_path))
+            paths.append(_path(*line_at) if line_at else "")
 
     for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
         tag = el.tag if isinstance(el.tag, str) else None
         if event == "start":
             if tag is None:
                 continue
-            if stack:
-                counts = stack[-1][1]
-                counts[tag] = counts.get(tag, 0) + 1
-                path = f"{stack[-1][0]}/{tag}[{counts[tag]}]"
-            else:
-                path = tag
-            stack.append((path, {}))
+            siblings = counts[-1]
+            siblings[tag] = siblings.get(tag, 0) + 1
+            stack.append((tag, siblings[tag]))
+            counts.append({})
             if tag in BLOCKS:
                 flush()
-                line_path = path
-            elif not line_path:
-                line_path = path
+                line_at = (list(stack), len(stack))
+            elif line_at is None:
+                line_at = (list(stack), len(stack))
             if el.text:
                 buf.append(el.text)
             continue
         if tag is not None and stack:
             stack.pop()
+            counts.pop()
             if tag in BLOCKS:
                 flush()
-                line_path = stack[-1][0] if stack else ""
+                line_at = (list(stack), len(stack)) if stack else None
             elif tag in CELLS:
                 buf.append("|")
         if el.tail:
