@@ -155,6 +155,14 @@ def logged_requests(farm: Any) -> list[tuple[str, str]]:
     return [(method, f"http://{host}:{farm.port}{target}") for host, method, target, _ in farm.server.log]
 
 
+def own_cpu() -> float:
+    """CPU seconds of this process so far: the farm server's thread, the bench itself idles."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def emit(result: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=1))

@@ -68,16 +68,21 @@ def measure(n: int, seed: int, db: str, profile: bool) -> dict:
         with farmkit.database(db) as url:
             farmkit.import_registry(farm, url)
             farmkit.record_requests(farm)
+            farm_cpu = farmkit.own_cpu()
             crawl = farmkit.run_sveden(crawl_args(FAST), url)
+            farm_cpu = farmkit.own_cpu() - farm_cpu
             requests = [[m, u, st] for (m, u), (_, _, _, st) in zip(farmkit.logged_requests(farm), farm.server.log, strict=True)]
             with tempfile.TemporaryDirectory() as tmp:
                 report = farmkit.run_sveden(["report", "-o", tmp, "--month", MONTH, "--format", "html", "--format", "xlsx"], url)
+        replay_farm_cpu = farmkit.own_cpu()
         rep = replay(requests, FAST)
+        replay_farm_cpu = farmkit.own_cpu() - replay_farm_cpu
         pages = len(requests)
-        out["pipeline"] = {"seconds": crawl["seconds"], "pages_per_s": pages / crawl["seconds"], "cpu": crawl["cpu"], "rss_mb": crawl["rss_mb"]}
+        out["pipeline"] = {"seconds": crawl["seconds"], "pages_per_s": pages / crawl["seconds"], "cpu": crawl["cpu"], "rss_mb": crawl["rss_mb"],
+                          "farm_cpu": farm_cpu}
         out["replay"] = {"seconds": rep["wall"], "pages_per_s": pages / rep["wall"], "cpu": rep["cpu"], "rss_mb": rep["rss_mb"],
                          "responses": rep["responses"], "failed": rep["failed"], "parsed_html": rep["parsed"],
-                         "status_match": rep["status_match"] / max(1, pages)}
+                         "status_match": rep["status_match"] / max(1, pages), "farm_cpu": replay_farm_cpu}
         out["requests"] = pages
         out["ratio"] = out["pipeline"]["pages_per_s"] / out["replay"]["pages_per_s"]
         out["reports"] = {"seconds": report["seconds"], "cpu": report["cpu"], "rss_mb": report["rss_mb"]}
@@ -111,7 +116,9 @@ def main() -> None:
     print(f"  sveden crawl : {p['seconds']:.1f} s, {p['pages_per_s']:.0f} pages/s, CPU {p['cpu']:.1f} s, peak RSS {p['rss_mb']:.0f} MB")
     print(f"  raw replay   : {q['seconds']:.1f} s, {q['pages_per_s']:.0f} pages/s, CPU {q['cpu']:.1f} s, peak RSS {q['rss_mb']:.0f} MB"
           f" (statuses as recorded: {q['status_match']:.1%}, failed {q['failed']})")
-    print(f"  ratio pipeline/replay pages/s: {r['ratio']:.2f} (target ≥ 0.80)")
+    print(f"  ratio pipeline/replay pages/s: {r['ratio']:.2f} (target ≥ 0.80); CPU per page {1000 * p['cpu'] / r['requests']:.1f} ms "
+          f"against {1000 * q['cpu'] / r['requests']:.1f} ms (CPU-bound limit on one core: {q['cpu'] / p['cpu']:.2f}); "
+          f"the farm's own CPU {p['farm_cpu']:.0f} s / {q['farm_cpu']:.0f} s")
     if "profile" in r:
         pr = r["profile"]
         order = ["crawl", "extraction", "judging", "storage", "reports", "startup"]
