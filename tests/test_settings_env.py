@@ -26,6 +26,8 @@ def sample(default: object) -> tuple[str, object]:
         return str(default + 1.5), default + 1.5
     if isinstance(default, list):
         return json.dumps(["x", "y"]), ["x", "y"]
+    if isinstance(default, dict):  # SVEDEN_PROFILES
+        return json.dumps({"quick": {"DOWNLOAD_DELAY": 0}}), {"quick": {"DOWNLOAD_DELAY": 0}}
     return "https://example.test/", "https://example.test/"
 
 
