@@ -1,7 +1,7 @@
 """The self-check page in a real browser: Debian's chromium driven by Selenium through /usr/bin/chromedriver
 (no driver or browser download). A farm site is submitted through the form, the progress is watched,
 the report's findings are read, the JSON is downloaded and compared with `sveden check --format json`
-of the same site, and a screenshot is kept in ``test-artifacts/web/`` (CI keeps that folder)."""
+of the same site, and screenshots (the form, the progress, the finished check) are kept in ``test-artifacts/web/`` (CI keeps that folder)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,8 @@ def test_a_farm_site_checked_in_the_browser(farm, tmp_path):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
     with web_server(tmp_path, "--workers", "1", env=env) as base:
         driver = browser(downloads)
         try:
@@ -91,6 +93,7 @@ def test_a_farm_site_checked_in_the_browser(farm, tmp_path):
             assert "Проверить сайт" in driver.find_element(By.TAG_NAME, "h1").text
             driver.find_element(By.ID, "url").send_keys(site.url)
             assert Select(driver.find_element(By.ID, "org_type")).first_selected_option.text == "определить по названию на сайте"
+            driver.save_screenshot(str(ARTIFACTS / "form.png"))
             driver.find_element(By.ID, "submit").click()
             seen = []
             deadline = time.monotonic() + 180
@@ -100,6 +103,8 @@ def test_a_farm_site_checked_in_the_browser(farm, tmp_path):
                     break
                 if now["state"]:
                     seen.append((now["state"].strip(), now["pages"]))
+                    if now["pages"] not in ("", "0") and not (ARTIFACTS / "progress.png").exists():  # counters moving
+                        driver.save_screenshot(str(ARTIFACTS / "progress.png"))
                 assert time.monotonic() < deadline, seen[-3:]
                 time.sleep(0.05)
             assert "/checks/" in driver.current_url
