@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: Annotated[str, typer.Option("--host", help="Адрес, на котором слушать (за обратным прокси — 127.0.0.1)")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Порт")] = 8000,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Сколько сайтов проверять одновременно (процессов проверки); по умолчанию SVEDEN_WEB_WORKERS или 2")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, metavar="ЧИСЛО", help="Сколько сайтов проверять одновременно (процессов проверки); по умолчанию SVEDEN_WEB_WORKERS или 2")] = None,
 ) -> None:
     """Страница самопроверки: форма адреса, ход проверки, отчёт (HTML, JSON, PDF), каталог правил и JSON API."""
     from sveden.web.config import ConfigError, WebConfig
@@ -23,6 +23,18 @@ def serve(
         config = WebConfig.from_environment(**({"workers": workers} if workers else {}))
     except ConfigError as exc:
         typer.echo(f"Ошибка: {exc}", err=True)
+        raise typer.Exit(2) from None
+    import socket
+
+    try:  # a port in use is the operator's to fix: said in Russian, before any worker starts
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        import errno
+
+        why = {errno.EADDRINUSE: "порт занят другой программой", errno.EACCES: "нет прав слушать этот порт",
+               errno.EADDRNOTAVAIL: "на этой машине нет такого адреса"}.get(exc.errno or 0, f"системная ошибка {exc.errno}")
+        typer.echo(f"Ошибка: не удалось слушать {host}:{port} — {why}", err=True)
         raise typer.Exit(2) from None
     import uvicorn
 

@@ -242,3 +242,18 @@ def test_a_check_over_its_time_is_stopped_with_a_named_reason(tmp_path):
     assert stopped["state"] == "failed" and stopped["message"] == "проверка не уложилась в отведённое время"
     assert "Сайт не проверен: проверка не уложилась в отведённое время" in shown
     assert next_one["state"] == "done"  # the worker took the next check
+
+
+def test_serve_on_a_busy_port_is_a_russian_error():
+    import socket
+    import subprocess
+    import sys
+
+    from webkit import REPO
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "sveden.cli", "serve", "--port", str(port)], capture_output=True, text=True,
+                              cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert f"не удалось слушать 127.0.0.1:{port} — порт занят другой программой" in proc.stderr and "Traceback" not in proc.stderr
