@@ -107,6 +107,9 @@ def render_text(audit: Audit) -> str:
                 lines.append(f"    {ex.html}")
             if ex.probes:
                 lines.append("    (ответ сервера на ссылки: " + ", ".join(f"{u} → {s}" for u, s in ex.probes.items()) + ")")
+            for url, facts in ex.documents.items():  # what the crawler read in the file (document facts)
+                shown = {k: v for k, v in facts.items() if k not in ("final_url", "status") and v not in (None, "", [], {})}
+                lines.append(f"    (файл по ссылке {url}: " + ", ".join(f"{k}={v}" for k, v in shown.items()) + ")")
             if ex.registry is not None:
                 lines.append("    (реестр: " + ", ".join(f"{k}={v}" for k, v in ex.registry.items()) + ")")
             if ex.busgov is not None:

@@ -45,6 +45,12 @@ SECTION_UNMARKED_RATE = 0.008  # a subsection published without any microdata
 HIDDEN_COPY_RATE = 0.05
 HIDE_METHODS = ("inline_display", "hidden_attr", "sr_only", "offscreen", "css_rule")
 IMAGE_ONLY_RATE = 0.03
+# Document defects (issue 13), per checked site and kind; the regulations of structural units are
+# signed PDFs this often (order 1493 п.8 «е»), the rest unsigned.
+DOC_DEFECT_RATES = {"soft404": 0.05, "login": 0.02, "scan": 0.06, "encrypted": 0.02}
+SIGNED_POSITIONS = 0.75
+SOFT_404_PATH = "/error-404/"
+LOGIN_PATH = "/login/"  # not /auth/: Bitrix sites forbid it in robots.txt
 DOC_TYPES = {".pdf": "application/pdf", ".doc": "application/msword", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
@@ -101,6 +107,10 @@ class SiteContent:
     channels: dict[str, bool]
     site_nodes: list[Cell]  # itemprop elements in every page's header/footer
     paths: dict[str, str]  # named pages → site paths
+    # What a document's file is when it is not the plain one (issue 13): "signed" (a PDF with a signature
+    # dictionary), "scan" (no text layer), "encrypted" (a password to open), "soft404"/"login" (the
+    # link redirects to an error or login page answering 200; ``docs`` holds 404/401 for the truth).
+    doc_variants: dict[str, str] = field(default_factory=dict)
 
 
 def doc_key(href: str) -> str:
@@ -627,7 +637,56 @@ def build_site(spec: SiteSpec) -> SiteContent:
     _apply_edits(b, content, platforms.template_defects(spec), note="template")  # the platform's template loses the markup
     _finish(b, content)
     _apply_visibility_defects(b, content)
+    _apply_document_defects(b, content)
     return content
+
+
+def probed_documents(content: SiteContent) -> list[tuple[str, str]]:
+    """(itemprop, href) of the documents the marked link items of the site's readable subsections link
+    (site paths, robots.txt permitting, and ``cdn:`` ones): what a crawl downloads."""
+    links = {r.itemprop for r in catalogue.rules() if r.kind is Kind.link}
+    disallowed = robots_disallow(content)
+    out = []
+    for sec in content.sections.values():
+        if sec.state != "ok":
+            continue
+        cells = [bl.cell for bl in sec.blocks if isinstance(bl, Field)] + [c for bl in sec.blocks if isinstance(bl, Group) for row in bl.rows for c in row]
+        for c in cells:
+            if c.prop in links and c.prop == c.key:
+                out += [(c.prop, h) for h in c.hrefs if h.startswith(CDN_PREFIX) or (h.startswith("/") and not h.startswith(disallowed))]
+    return out
+
+
+def robots_disallow(content: SiteContent) -> tuple[str, ...]:
+    """Site path prefixes robots.txt forbids documents under (render.robots_txt)."""
+    return ("/upload/",) if content.features.get("robots_upload") else ()
+
+
+def _apply_document_defects(b: _Builder, content: SiteContent) -> None:
+    """Signed regulations of structural units, and documents that are scans, encrypted, or gone behind
+    an error or login page answering 200; from their own random stream (other sites stay as they were)."""
+    rng = _rng(b.spec.farm.seed, b.spec.index, "documents")
+    rate = b.spec.farm.options.get("defect_rate", 1.0)
+    if content.spec.outcome != "ok":
+        return
+    # Variants are served by the site itself, not by the CDN host.
+    linked = [(prop, h) for prop, h in probed_documents(content) if h.startswith("/") and content.docs.get(h) == 200]
+    for prop, h in linked:
+        if prop == "divisionClauseDocLink" and h.endswith(".pdf") and rng.random() < (SIGNED_POSITIONS if rate > 0 else 1.0):
+            content.doc_variants[h] = "signed"
+    if rate <= 0:
+        return
+    for kind, p in DOC_DEFECT_RATES.items():
+        if rng.random() >= p * rate:
+            continue
+        pool = [h for _, h in linked if h not in content.doc_variants and (kind in ("soft404", "login") or h.endswith(".pdf"))]
+        if not pool:
+            continue
+        h = rng.choice(pool)
+        content.doc_variants[h] = kind
+        if kind in ("soft404", "login"):
+            content.docs[h] = 404 if kind == "soft404" else 401  # the item's truth: the document is gone
+        b.defects.append({"kind": f"doc_{kind}", "path": h})
 
 
 def _apply_visibility_defects(b: _Builder, content: SiteContent) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from checks import catalogue
 from testbed.documents import docx, text_pdf
-from testbed.farm.content import CDN_PREFIX, DOC_TYPES, Cell, Field, Group, SectionContent, SiteContent, doc_key
+from testbed.farm.content import CDN_PREFIX, DOC_TYPES, LOGIN_PATH, SOFT_404_PATH, Cell, Field, Group, SectionContent, SiteContent, doc_key
 from testbed.farm import platforms
 from testbed.farm.spec import SiteSpec, _rng
 
@@ -34,6 +34,30 @@ DOC_BODY = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # Word 97-2003 (
 DOCX_BODY = docx(["Положение образовательной организации", "Глава 1. Общие положения", "Настоящее положение определяет порядок работы."])
 PNG_BODY = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360000002000100ffff03000006000557bfab d40000000049454e44ae426082".replace(" ", ""))
 JPEG_BODY = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
+@functools.cache
+def variant_body(variant: str) -> bytes:
+    """The file of a document variant (content.doc_variants), built once per process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from testbed import documents
+
+    if variant == "signed":  # pyHanko signs with asyncio.run: not inside the farm server's event loop
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(documents.signed_pdf, PDF_BODY, "Директор Петрова Анна Сергеевна").result()
+    if variant == "scan":
+        return documents.scanned_pdf(2)
+    return documents.encrypted_pdf(PDF_BODY)
+
+
+def _landing_page(path: str) -> str:
+    if path == SOFT_404_PATH:
+        return "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Ошибка 404</title></head><body><h1>Страница не найдена</h1><p>Запрошенная страница не существует или была удалена.</p><a href='/'>На главную</a></body></html>"
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Авторизация</title></head><body><h1>Вход на сайт</h1>"
+            "<form method='post' action='/login/'><input name='USER_LOGIN'><input type='password' name='USER_PASSWORD'><button>Войти</button></form></body></html>")
+
+
 STATIC_ASSETS = frozenset({"/images/logo.png", "/images/minpros.png", "/images/busgov_qr.png", "/images/pdf.png", "/css/style.css"})
 HANG = "hang"
 RESET = "reset"
@@ -622,8 +646,15 @@ def _respond(spec: SiteSpec, method: str, target: str) -> Reply:
         if path.endswith(".css"):
             return Reply(200, [("Content-Type", "text/css")], STYLESHEET)
         return Reply(200, [("Content-Type", "image/jpeg")], JPEG_BODY)
+    if path in (SOFT_404_PATH, LOGIN_PATH):  # where a gone document's link lands, answering 200
+        return _html(spec, _landing_page(path))
     status = content.docs.get(path)
+    variant = content.doc_variants.get(path)
+    if variant in ("soft404", "login"):
+        return _redirect(SOFT_404_PATH if variant == "soft404" else f"{LOGIN_PATH}?backurl={path}")
     if status is not None:
+        if variant:
+            return Reply(200, [("Content-Type", "application/pdf")], variant_body(variant))
         if status != 200:
             return Reply(status, [("Content-Type", "text/html")], ERROR_PAGE.format(code=status, reason=REASONS.get(status, "Error")).encode())
         ext = "." + path.rsplit(".", 1)[-1].lower()

@@ -17,7 +17,7 @@ from typing import Any
 from checks import catalogue
 from checks.model import Kind, Rule
 from testbed.farm import platforms
-from testbed.farm.content import CDN_PREFIX, Field, Group, SiteContent, doc_key, parent_props
+from testbed.farm.content import CDN_PREFIX, Field, Group, SiteContent, doc_key, parent_props, probed_documents
 
 JUDGED = ("ok", "no_sveden_section")
 _MEANINGFUL = re.compile(r"[^\W_]")  # a letter or a digit: "—", "-", "___" are no content
@@ -167,6 +167,30 @@ def audits_truth(spec, content: SiteContent, items: list[dict[str, Any]]) -> dic
     return {"VIS001": "fail" if hidden else "error" if unread else "pass", "VIS002": "needs_review" if scans else "error" if unread else "pass"}
 
 
+def documents_truth(spec, content: SiteContent) -> dict[str, str]:
+    """FIL001–FIL006 (``checks/audits/documents.py``) from what each downloaded document's file is
+    (``content.doc_variants``): every other farm document is a PDF with text, a DOCX with text or a
+    Word 97–2003 file, unsigned, that opens."""
+    codes = ("FIL001", "FIL002", "FIL003", "FIL004", "FIL005", "FIL006")
+    if spec.outcome not in JUDGED:
+        return dict.fromkeys(codes, "error")
+    linked = [(prop, h) for prop, h in probed_documents(content) if content.docs.get(doc_key(h)) == 200 or content.doc_variants.get(h) in ("soft404", "login")]
+    variants = [content.doc_variants.get(h, "") for _, h in linked]
+    files = [(prop, h, v) for (prop, h), v in zip(linked, variants, strict=True) if v not in ("soft404", "login")]
+    if not linked:
+        return dict.fromkeys(codes, "not_applicable")
+    out = {"FIL001": "fail" if len(files) < len(linked) else "pass", "FIL006": "not_applicable"}
+    if not files:
+        return {**out, **dict.fromkeys(codes[1:], "not_applicable")}
+    out["FIL002"] = "pass"
+    texts = [v for _, h, v in files if v != "encrypted" and h.endswith((".pdf", ".docx"))]
+    out["FIL003"] = "fail" if "scan" in texts else "pass" if texts else "not_applicable"
+    out["FIL004"] = "fail" if any(v == "encrypted" for _, _, v in files) else "pass"
+    positions = [v for prop, _, v in files if prop == "divisionClauseDocLink"]
+    out["FIL005"] = "not_applicable" if not positions else "pass" if all(v == "signed" for v in positions) else "fail"
+    return out
+
+
 def item_truth(rule: Rule, content: SiteContent, nodes: dict[str, _Index]) -> dict[str, Any]:
     spec = content.spec
     out = {"section": rule.section, "parent": rule.parent, "itemprop": rule.itemprop, "rule": rule.code}
@@ -263,5 +287,5 @@ def site_truth(spec) -> dict[str, Any]:
         "features": {k: v for k, v in feat.items() if not k.endswith("_text")},
         "sections": {slug: sec.state for slug, sec in content.sections.items()},
         "items": items,
-        "audits": audits_truth(spec, content, items),
+        "audits": {**audits_truth(spec, content, items), **documents_truth(spec, content)},
     }
