@@ -91,7 +91,8 @@ class Page(TypedDict):
     # Also (version 2, since issue 13; absent in earlier artifacts): ``hiders`` (list of Hider, only
     # when a marked element is hidden) and ``main`` — the main content's shown text and images
     # (``crawler.visibility.content_balance``: txt, img, alt, imgl, docs); ``css_unread``: addresses of
-    # the site's stylesheets the page links that could not be read (only when some could not).
+    # the site's stylesheets the page links that could not be read (only when some could not);
+    # ``css_robots``: those robots.txt forbids reading (not read, by the owner's rule).
     # Optional (issue 16): ``generator`` (the generator meta tags' contents) and ``assets`` (addresses of
     # stylesheets, icons and images): what ``checks.platform`` fingerprints the platform from.
 

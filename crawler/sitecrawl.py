@@ -107,6 +107,7 @@ class SiteCrawl:
         # The site's stylesheets, each fetched and parsed once: pages wait for the ones they link.
         self.stylesheets: dict[str, asyncio.Future] = {}
         self.stylesheets_unread = 0
+        self.stylesheets_forbidden: set[str] = set()
 
     # -- fetching -------------------------------------------------------------------------
     async def _download(self, request: Request, deadline: float | None = None) -> Response:
@@ -177,6 +178,9 @@ class SiteCrawl:
             self.pages[idx] = self.page_from_response(url, response, role, section, sheets, parsed)
             if unread and "microdata" in self.pages[idx]:
                 self.pages[idx]["css_unread"] = unread[:5]
+            forbidden = [u for u in sheets if u in self.stylesheets_forbidden]
+            if forbidden and "microdata" in self.pages[idx]:
+                self.pages[idx]["css_robots"] = forbidden[:5]
             self.page_index.setdefault(self.pages[idx].get("final_url", url), idx)
             return idx
         finally:
@@ -215,6 +219,9 @@ class SiteCrawl:
             response = await self._download(Request(url, dont_filter=True, meta=meta))
         except Exception as exc:  # an unread stylesheet is a fact of the pages that link it, never a crash
             log.debug("stylesheet %s not read: %s", url, exc)
+            if classify_exception(exc)[0] == "robots_disallowed":
+                self.stylesheets_forbidden.add(url)  # the owner's rule for robots (Bitrix: /bitrix/): said, not «unread»
+                return ()
             self.stylesheets_unread += 1
             return None
         if 400 <= response.status < 500:
@@ -393,6 +400,7 @@ class SiteCrawl:
                 "skipped_pages": self.skipped_pages,
                 "stylesheets": len(self.stylesheets),
                 "stylesheets_unread": self.stylesheets_unread,
+                "stylesheets_robots": len(self.stylesheets_forbidden),
                 "bytes": self.bytes,
                 "seconds": round(time.monotonic() - self.started, 3),
                 "worker": WORKER,

@@ -58,6 +58,10 @@ SITES = {
     # A stylesheet over the size limit (4 KiB in this crawl) is not read: unknown, as when it fails.
     "css_too_large": site(PLAIN + f'<div class="for-inspectors">{MARKED}</div>', head='<link rel="stylesheet" href="/css/site.css">',
                           extra={"/css/site.css": Route(".for-inspectors { display: none }\n/*" + "x" * 20000 + "*/", content_type=CSS)}),
+    # robots.txt closes the stylesheets to crawlers (Bitrix sites: /bitrix/): not read, by the owner's rule, and said so.
+    "css_robots": site(MARKED, head='<link rel="stylesheet" href="/css/site.css">',
+                       extra={"/css/site.css": Route("table { display: none }", content_type=CSS),
+                              "/robots.txt": Route("User-agent: *\nDisallow: /css/\n", content_type="text/plain")}),
     # «Основные сведения» answers 500: nothing hidden found elsewhere, but what that page hides is unknown.
     "section_500": site(MARKED, extra={"/sveden/common/": Route("<html><body>Ошибка</body></html>", status=500)}),
     "aria_hidden": site(PLAIN + f'<div aria-hidden="true">{MARKED}</div>'),
@@ -152,3 +156,12 @@ def test_an_unreadable_subsection_page_makes_both_audits_not_checked(results):
         vis = audit(results["section_500"], code)
         assert vis["status"] == "error" and "страницы подразделов не прочитаны" in vis["message"] and "/sveden/common/" in vis["evidence_url"], vis
     assert item(results["section_500"], "managers", "fio", "rucovodstvo")["status"] == "pass"
+
+
+def test_a_stylesheet_robots_txt_closes_is_not_read_and_the_result_says_so(results, crawled):
+    vis = audit(results["css_robots"], "VIS001")
+    assert vis["status"] == "pass" and "закрытые в robots.txt, не читались" in vis["message"], vis
+    artifacts, logs = crawled
+    assert not [p for m, p in logs["css_robots"] if p.startswith("/css/")]  # never asked for
+    managers = next(p for p in artifacts["css_robots"]["pages"] if p["url"].endswith("/managers/"))
+    assert managers["css_robots"][0].endswith("/css/site.css") and "css_unread" not in managers

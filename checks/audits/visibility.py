@@ -72,6 +72,9 @@ class HiddenMarkup(Audit):
             if unknown is not None:
                 return unknown
             note = f" (скрытые копии есть у {copies} пунктов, но размечены и видимые элементы)" if copies else ""
+            forbidden = sorted({u for _slug, page in _subsection_pages(ctx) for u in page.get("css_robots") or []})
+            if forbidden:  # the site's robots.txt closes them to sveden: what is not read is said
+                note += f"; таблицы стилей, закрытые в robots.txt, не читались ({len(forbidden)}, например {forbidden[0]})"
             return self.result(Status.passed, "скрытой разметки без видимой нет" + note)
         evidence = [{"url": url, "match": f"{slug}: itemprop=\"{prop}\"{f' в {parent}' if parent else ''} — {describe(h)}"}
                     for (slug, parent, prop), (url, h) in sorted(only_hidden.items())]
