@@ -65,13 +65,22 @@ class Lifecycle:
     # Every fix seen in the months kept: (org id, rule, month fixed, months it took).
     fixes: list[tuple[str, str, str, int]] = field(default_factory=list)
 
+    def _of(self, org_ids: Iterable[str] | None) -> list[Life]:
+        if org_ids is None:
+            return list(self.pairs.values())
+        by_org = self.__dict__.get("_by_org")
+        if by_org is None:  # one pass over the pairs, then each municipality reads only its own
+            by_org = defaultdict(list)
+            for v in self.pairs.values():
+                by_org[v.org_id].append(v)
+            self.__dict__["_by_org"] = by_org
+        return [v for o in dict.fromkeys(org_ids) for v in by_org.get(o, ())]
+
     def of_state(self, state: str, org_ids: Iterable[str] | None = None) -> list[Life]:
-        wanted = None if org_ids is None else set(org_ids)
-        return [v for v in self.pairs.values() if v.state == state and (wanted is None or v.org_id in wanted)]
+        return [v for v in self._of(org_ids) if v.state == state]
 
     def counts(self, org_ids: Iterable[str]) -> Counter[str]:
-        wanted = set(org_ids)
-        return Counter(v.state for v in self.pairs.values() if v.org_id in wanted)
+        return Counter(v.state for v in self._of(org_ids))
 
     def median_time_to_fix(self, org_ids: Iterable[str]) -> float | None:
         """Median months from the first failing month to the fix, over the fixes of the months kept."""
@@ -99,6 +108,8 @@ def lifecycle(session: Session, ds: Dataset) -> Lifecycle:
             else:
                 unjudged[m].add((org_id, rule))
     out = Lifecycle(ds.month)
+    at = {m: month_index(m) for m in months}
+    judged_orgs = {m: {o for o, c in sources[m].items() if c.checked} for m in months}
     for (org_id, rule), fails in failed.items():
         last_known = ""  # "open" | "closed"
         ever_open = False
@@ -106,9 +117,7 @@ def lifecycle(session: Session, ds: Dataset) -> Lifecycle:
         state = ""
         took = 0
         for m in months:
-            c = sources[m].get(org_id)
-            judged = c is not None and c.checked and (org_id, rule) not in unjudged[m]
-            if not judged:
+            if org_id not in judged_orgs[m] or (org_id, rule) in unjudged[m]:
                 state = "not_checked" if last_known == "open" else ""
                 continue
             if m in fails:
@@ -120,13 +129,13 @@ def lifecycle(session: Session, ds: Dataset) -> Lifecycle:
                 ever_open, last_known = True, "open"
             else:
                 if last_known == "open":
-                    state, took = "fixed", months_between(since, m)
+                    state, took = "fixed", at[m] - at[since]
                     out.fixes.append((org_id, rule, m, took))
                 else:
                     state = ""
                 last_known = "closed"
         if not state:
             continue
-        span = took if state == "fixed" else months_between(since, ds.month) + 1
+        span = took if state == "fixed" else at[ds.month] - at[since] + 1
         out.pairs[(org_id, rule)] = Life(org_id, rule, state, since, span, fails.get(ds.month, ""))
     return out
