@@ -125,8 +125,8 @@ SVEDEN_PROBE_SELECTORS: list[str] = []
 SVEDEN_SITE_TIME_BUDGET = 300.0
 SVEDEN_PROBE_TIME_BUDGET = 90.0  # of that, for document probes (tarpits fail fast)
 SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot still applies delays)
-# Organizations a `sveden worker` keeps in hand from the Redis queue (0: CONCURRENT_REQUESTS /
-# SVEDEN_SITE_CONCURRENCY, what its downloader can serve at once).
+# At most this many organizations in the hands of one `sveden worker` (0: as many as its downloader
+# has room for, as in a plain `sveden crawl`).
 SVEDEN_WORKER_SITES = 0
 
 # Documents the items link to are downloaded and read (crawler/docfetch.py, crawler/documents.py):

@@ -28,9 +28,11 @@ def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
     redis.Redis.from_url(REDIS).ping()
     namespace = f"sveden-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "SVEDEN_DATABASE_URL": pg_url, "SVEDEN_REDIS_NAMESPACE": namespace}
-    site = {"/": Route(page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ").body, delay=0.4),
+    site = {"/": Route(page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ").body, delay=1.5),
             "/sveden/": page('<a href="/sveden/common/">Основные сведения</a>'),
             "/sveden/common/": page('<span itemprop="fullName">МБОУ СОШ</span>')}
+    # One organization in hand per process, each ≥ 1.5 s: the coordinator alone would need ≥ 24 s,
+    # time enough for the second process to start on a busy machine and take its share.
     n = 16
     with ExitStack() as stack:
         servers = [stack.enter_context(serve(site)) for _ in range(n)]
@@ -38,7 +40,7 @@ def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
         (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
         assert subprocess.run([*SVEDEN, "registry", "import", str(tmp_path / "r.csv")], env=env, cwd=REPO, capture_output=True).returncode == 0
         coordinator = subprocess.Popen(
-            [*SVEDEN, "crawl", "--month", "2026-08", "--no-busgov", "--redis", REDIS, "--idle-close", "3", *FAST, "--set", "CONCURRENT_REQUESTS=2"],
+            [*SVEDEN, "crawl", "--month", "2026-08", "--no-busgov", "--redis", REDIS, "--idle-close", "3", *FAST, "--set", "CONCURRENT_REQUESTS=2", "--set", "SVEDEN_WORKER_SITES=1"],
             env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         from storage import db
@@ -53,7 +55,7 @@ def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
             time.sleep(0.2)
         assert run_id, "the coordinator did not start a run"
         worker = subprocess.run(
-            [*SVEDEN, "worker", "--redis", REDIS, "--run", str(run_id), "--idle-close", "3", *FAST, "--set", "CONCURRENT_REQUESTS=2"],
+            [*SVEDEN, "worker", "--redis", REDIS, "--run", str(run_id), "--idle-close", "3", *FAST, "--set", "CONCURRENT_REQUESTS=2", "--set", "SVEDEN_WORKER_SITES=1"],
             env=env, cwd=REPO, capture_output=True, text=True, timeout=180,
         )
         out, err = coordinator.communicate(timeout=180)
@@ -79,12 +81,13 @@ def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
 
 class _Engine:
     """The engine as a worker sees it: crawl() puts a seed in the shared scheduler queue (as
-    scrapy-redis does), start() moves it to the downloader."""
+    scrapy-redis does), start() moves it to the downloader, which backs out at ``capacity``."""
 
-    def __init__(self, client, queue_key):
+    def __init__(self, client, queue_key, capacity):
         self.client, self.queue_key = client, queue_key
         self.crawled = []
-        self.downloader = type("Downloader", (), {"active": set()})()
+        active: set = set()
+        self.downloader = type("Downloader", (), {"active": active, "needs_backout": staticmethod(lambda: len(active) >= capacity)})()
 
     def crawl(self, request):
         self.crawled.append(request)
@@ -95,10 +98,10 @@ class _Engine:
         self.downloader.active.add(request)
 
 
-def test_a_worker_keeps_its_share_of_organizations_in_hand(monkeypatch):
+def test_a_worker_takes_organizations_while_its_downloader_has_room(monkeypatch):
     """scrapy-redis alone takes a new batch only when every site in hand is finished; the worker
-    tops up to its share (CONCURRENT_REQUESTS / SVEDEN_SITE_CONCURRENCY) as seeds start and
-    sites end, counting seeds queued, downloading and walked."""
+    takes more as seeds start and sites end while its downloader has room, keeping a batch of
+    seeds queued, and never more than SVEDEN_WORKER_SITES when that is set."""
     import asyncio
     import json
 
@@ -117,43 +120,51 @@ def test_a_worker_keeps_its_share_of_organizations_in_hand(monkeypatch):
     namespace = f"sveden-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("SVEDEN_REDIS_NAMESPACE", namespace)
     try:
-        settings = {**gather_settings(), **redis_settings(REDIS, 7, 3), "CONCURRENT_REQUESTS": 24, "SVEDEN_SITE_CONCURRENCY": 4}
+        settings = {**gather_settings(), **redis_settings(REDIS, 7, 3), "CONCURRENT_REQUESTS": 12}
         crawler = get_crawler(SvedenRedisSpider, settings)
         spider = SvedenRedisSpider.from_crawler(crawler)
-        crawler.engine = engine = _Engine(client, settings["SCHEDULER_QUEUE_KEY"])
+        queue = settings["SCHEDULER_QUEUE_KEY"]
+        crawler.engine = engine = _Engine(client, queue, 12)
         key = settings["REDIS_START_URLS_KEY"]
-        client.rpush(key, *[json.dumps({"org_id": f"o{i}", "url": f"http://127.0.0.{i + 2}:1/", "org_type": "school"}) for i in range(20)])
-        assert spider.max_sites == 6  # 24 requests / 4 per site
+        client.rpush(key, *[json.dumps({"org_id": f"o{i}", "url": f"http://127.0.0.{i + 2}:1/", "org_type": "school"}) for i in range(30)])
         spider.refill()
-        assert [r.meta["sveden_target"].org_id for r in engine.crawled] == ["o0", "o1", "o2", "o3", "o4", "o5"]
-        for r in engine.crawled:
+        assert [r.meta["sveden_target"].org_id for r in engine.crawled] == ["o0", "o1", "o2", "o3"]  # a batch (4) queued
+        spider.refill()
+        assert len(engine.crawled) == 4  # queued seeds count: nothing more
+        for r in list(engine.crawled):  # each seed that reaches the downloader is replaced in the queue
             engine.start(r)
             spider.seed_started(r)
-        engine.downloader.active.add(Request("http://127.0.0.2:1/robots.txt"))  # not an organization
-        assert len(engine.crawled) == 6
-        # Two seeds fail (dead hosts): two more organizations are taken.
-        for r in engine.crawled[:2]:
-            engine.downloader.active.discard(r)
-            list(spider.site_failed(type("Failure", (), {"request": r, "value": TimeoutError()})()))
-        assert len(engine.crawled) == 8 and client.zcard(settings["SCHEDULER_QUEUE_KEY"]) == 2
-        # A site being walked stays in hand until its walk ends; then one more is taken.
-        seed = engine.crawled[2]
+        assert len(engine.crawled) == 8 and client.zcard(queue) == 4
+        # The downloader full (its sites' pages and a robots.txt): nothing is taken, whatever ends.
+        engine.downloader.active.update(Request(f"http://127.0.0.2:1/p{i}") for i in range(9))
+        seed = engine.crawled[0]
         engine.downloader.active.discard(seed)
+        client.zrem(queue, *[r.url for r in engine.crawled[4:]])
+        list(spider.site_failed(type("Failure", (), {"request": seed, "value": TimeoutError()})()))
+        assert len(engine.crawled) == 8
+        # Room again: a site that ends brings a batch.
+        engine.downloader.active.clear()
         during = []
 
         async def walk_of_the_site(self, response):
-            self.refill()
-            during.append((self.sites_running, len(engine.crawled)))
-            yield {"org_id": "o2"}
+            during.append(self.sites_running)
+            yield {"org_id": "o1"}
 
         monkeypatch.setattr(SvedenSpider, "crawl_site", walk_of_the_site)
 
         async def walk():
-            return [item async for item in spider.crawl_site(HtmlResponse(seed.url, body=b"<html></html>", request=seed))]
+            return [item async for item in spider.crawl_site(HtmlResponse(engine.crawled[1].url, body=b"<html></html>", request=engine.crawled[1]))]
 
-        assert asyncio.run(walk()) == [{"org_id": "o2"}]
-        assert during == [(1, 8)] and spider.sites_running == 0
-        assert len(engine.crawled) == 9 and client.llen(key) == 11
+        assert asyncio.run(walk()) == [{"org_id": "o1"}]
+        assert during == [1] and spider.sites_running == 0
+        assert len(engine.crawled) == 12 and client.llen(key) == 18
+        # With SVEDEN_WORKER_SITES the worker holds no more than that: queued + downloading + walked.
+        spider.max_sites = 5
+        for r in engine.crawled[8:11]:
+            engine.start(r)
+        client.zrem(queue, engine.crawled[11].url)
+        spider.refill()  # 3 downloading, none queued: 2 more
+        assert len(engine.crawled) == 14
     finally:
         keys = list(client.scan_iter(f"{namespace}:*"))
         if keys:

@@ -8,11 +8,12 @@ its state, so only seed requests go through the shared scrapy-redis scheduler qu
 
 scrapy-redis takes a new batch of organizations only when the spider is idle, i.e. when every
 site in hand is finished: one slow site would hold a worker's whole batch back, and a worker
-would crawl a few sites at a time. So the worker keeps ``SVEDEN_WORKER_SITES`` organizations in
-hand (0: CONCURRENT_REQUESTS / SVEDEN_SITE_CONCURRENCY, what its downloader can serve), taking
-more from the queue as each seed request reaches its downloader and as each site ends. Seeds
-waiting in the shared scheduler queue count as in hand (whichever worker will take them), so
-workers never drain the targets into it ahead of need.
+would crawl a few sites at a time. So the worker takes more as each seed request reaches its
+downloader and as each site ends, by the rule a plain ``sveden crawl`` follows for its own
+scheduler: while its downloader has room (fewer than CONCURRENT_REQUESTS requests in it), a
+batch (REDIS_START_URLS_BATCH_SIZE) of seeds waits in the shared scheduler queue. Seeds waiting
+there count whichever worker will take them, so workers never drain the targets into it ahead of
+need. ``SVEDEN_WORKER_SITES`` (0: none) caps the organizations a worker holds.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ class SvedenRedisSpider(RedisMixin, SvedenSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup_redis(crawler)
-        settings = crawler.settings
-        spider.max_sites = settings.getint("SVEDEN_WORKER_SITES") or max(
-            1, settings.getint("CONCURRENT_REQUESTS") // max(1, settings.getint("SVEDEN_SITE_CONCURRENCY")))
+        spider.max_sites = crawler.settings.getint("SVEDEN_WORKER_SITES")
+        # scrapy-redis 0.9 sizes its batches by CONCURRENT_REQUESTS and ignores this setting.
+        spider.redis_batch_size = crawler.settings.getint("REDIS_START_URLS_BATCH_SIZE") or spider.redis_batch_size
         spider.sites_running = 0  # crawl_site callbacks in progress
         crawler.signals.connect(spider.seed_started, signal=signals.request_reached_downloader)
         return spider
@@ -59,8 +60,12 @@ class SvedenRedisSpider(RedisMixin, SvedenSpider):
         return {"zset": self.server.zcard, "list": self.server.llen}.get(kind, lambda _: 0)(key)
 
     def refill(self) -> None:
-        """Take organizations from the run's queue up to ``max_sites`` in hand."""
-        want = self.max_sites - self.in_hand()
+        """Take organizations from the run's queue while the downloader has room."""
+        if self.crawler.engine.downloader.needs_backout():
+            return
+        want = self.redis_batch_size - self.queued_seeds()
+        if self.max_sites:
+            want = min(want, self.max_sites - self.in_hand())
         if want <= 0:
             return
         for data in self.fetch_data(self.redis_key, want):
