@@ -32,7 +32,7 @@ class SiteLinksOwnCard(Audit):
         registry_id = (ctx.registry or {}).get("busgov_agency_id")
         found = sorted({int(a) for a in (bus.get("agency_ids") or ([bus["agency_id"]] if bus.get("agency_id") else []))})
         if not registry_id:
-            return self.result(Status.not_applicable, "в реестре не указан номер учреждения на bus.gov.ru (agencyId)")
+            return self.result(Status.not_applicable, "в реестре не указан номер учреждения на bus.gov.ru")
         if not found:
             return self.result(Status.not_applicable, "на сайте нет ссылки на карточку учреждения на bus.gov.ru")
         if int(registry_id) in found:
@@ -89,7 +89,7 @@ class CardInnIsRegistryInn(_CardAudit):
             return self.result(Status.passed, f"ИНН совпадает: {registry_inn}", url)
         return self.result(
             Status.fail,
-            f"ИНН в карточке bus.gov.ru ({card['inn']}) не совпадает с ИНН в реестре ({registry_inn}) — agencyId в реестре, возможно, указывает на другое учреждение",
+            f"ИНН в карточке bus.gov.ru ({card['inn']}) не совпадает с ИНН в реестре ({registry_inn}) — номер учреждения на bus.gov.ru в реестре, возможно, указывает на другое учреждение",
             url,
         )
 
@@ -108,7 +108,7 @@ AUDITS = (
         failure_title="Ссылка сайта на bus.gov.ru ведёт на карточку другого учреждения",
         description="Сравнивает номер учреждения (agencyId) в ссылках сайта на bus.gov.ru (оценка качества, карточка) с номером в реестре.",
         legal=LEGAL,
-        fix="Исправьте ссылку на bus.gov.ru: https://bus.gov.ru/qrcode/rate/<agencyId> или https://bus.gov.ru/info-card/<agencyId> с номером своей организации.",
+        fix="Исправьте ссылку на bus.gov.ru: https://bus.gov.ru/qrcode/rate/… или https://bus.gov.ru/info-card/… с номером своей организации (он в адресе её карточки на bus.gov.ru).",
         examples=(
             Example('<a href="https://bus.gov.ru/qrcode/rate/231547">Оцените нас</a>', Status.passed, "номер из реестра", page="home", registry=_REGISTRY),
             Example('<a href="https://bus.gov.ru/qrcode/rate/231102">Оцените нас</a>', Status.fail, "номер соседнего учреждения", page="home", registry=_REGISTRY),
@@ -135,7 +135,7 @@ AUDITS = (
         failure_title="ИНН в карточке bus.gov.ru не совпадает с реестром",
         description="Сравнивает ИНН в карточке bus.gov.ru с ИНН в реестре: расхождение значит, что номер учреждения в реестре, возможно, указывает на другое учреждение.",
         legal=LEGAL,
-        fix="Проверьте номер учреждения (agencyId) и ИНН организации в реестре.",
+        fix="Проверьте номер учреждения на bus.gov.ru (столбец реестра с номером организации на bus.gov.ru) и ИНН организации в реестре.",
         examples=(
             Example("", Status.passed, "ИНН совпадает", registry=_REGISTRY, busgov=_card_example()),
             Example("", Status.fail, "ИНН соседнего учреждения", registry=_REGISTRY, busgov=_card_example(inn="4703012340")),
