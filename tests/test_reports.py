@@ -466,7 +466,7 @@ def _xlsx(world):
 
 def test_xlsx_has_the_sheets_and_the_totals(world):
     wb = _xlsx(world)
-    assert wb.sheetnames == ["Сводка", "Организации × подразделы", "Нарушения", "Правила", "Дефекты шаблонов", "Сайт и bus.gov.ru", "Параметры"]
+    assert wb.sheetnames == ["Сводка", "Организации × подразделы", "Нарушения", "Правила", "По группам реестра", "Дефекты шаблонов", "Сайт и bus.gov.ru", "Параметры"]
     summary = wb["Сводка"]
     header = [c.value for c in summary[1]]
     assert header[:3] == ["Муниципалитет", "Организаций", "Проверено"]
