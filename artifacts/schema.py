@@ -56,7 +56,6 @@ class Hider(TypedDict):
     t: NotRequired[int]  # 1: a control of the page opens it (a tab, a spoiler, aria-controls)
 
 
-
 class Link(TypedDict):
     href: str
     text: str
@@ -93,8 +92,6 @@ class Page(TypedDict):
     # (``crawler.visibility.content_balance``: txt, img, alt, imgl, docs); ``css_unread``: addresses of
     # the site's stylesheets the page links that could not be read (only when some could not);
     # ``css_robots``: those robots.txt forbids reading (not read, by the owner's rule).
-    # Optional (issue 16): ``generator`` (the generator meta tags' contents) and ``assets`` (addresses of
-    # stylesheets, icons and images): what ``checks.platform`` fingerprints the platform from.
 
 
 class SectionMeta(TypedDict):
