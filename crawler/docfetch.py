@@ -33,15 +33,23 @@ from artifacts import personal
 from artifacts.doctypes import extension
 from crawler import documents
 from crawler.errors import classify_exception
+from crawler.requestkinds import DOCUMENT
 
 log = logging.getLogger(__name__)
 SIGNATURE_SUFFIXES = (".sig", ".p7s")
 SIGNATURE_MAX_BYTES = 1 << 20
+# Our disk, not the site, failed: the document was received but could not be kept to be read.
+NOT_SAVED = {"error_kind": "not_read", "error": "документ не прочитан: не удалось сохранить его для проверки"}
 _limits: dict[int, asyncio.Semaphore] = {}  # per event loop: one process-wide limit
 
 
 class Sink:
-    """Where one download's bytes go: a temporary file, cut at ``cap`` bytes."""
+    """Where one download's bytes go: a temporary file, cut at ``cap`` bytes.
+
+    The download may outlive the wait for it (the site's deadline cancels the wait, not Scrapy's
+    transfer): once closed, the sink takes no more bytes and asks the transfer to stop. A write
+    that fails (a full disk) also ends the download, as a named failure of that document.
+    """
 
     def __init__(self, path: Path, cap: int):
         self.path = path
@@ -49,19 +57,31 @@ class Sink:
         self.size = 0
         self.truncated = False
         self.started = False  # the extension streamed this download (else the body is written after)
+        self.failed: OSError | None = None
         self.fh = open(path, "wb")
 
     def start(self) -> None:  # a new response (after a redirect): its body replaces the last one's
+        if self.fh.closed:
+            return
         self.started = True
-        self.fh.seek(0)
-        self.fh.truncate()
+        try:
+            self.fh.seek(0)
+            self.fh.truncate()
+        except OSError as exc:
+            self.failed = exc
         self.size = 0
         self.truncated = False
 
     def write(self, data: bytes) -> bool:
-        """Write a chunk; True when the cap is reached and the download must stop."""
+        """Write a chunk; True when the download must stop (the cap is reached, the sink is closed or failed)."""
+        if self.fh.closed or self.failed is not None:
+            return True
         room = self.cap - self.size
-        self.fh.write(data[: max(room, 0)])
+        try:
+            self.fh.write(data[: max(room, 0)])
+        except OSError as exc:
+            self.failed = exc
+            return True
         self.size += len(data)
         if self.size > self.cap:
             self.truncated = True
@@ -70,7 +90,14 @@ class Sink:
 
     def close(self) -> None:
         if not self.fh.closed:
-            self.fh.close()
+            try:
+                self.fh.close()
+            except OSError as exc:  # the last buffered bytes could not be written
+                self.failed = self.failed or exc
+
+    def discard(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
 
 
 class DocumentStream:
@@ -84,12 +111,12 @@ class DocumentStream:
         return ext
 
     def headers_received(self, headers, body_length, request, spider):
-        sink = request.meta.get("sveden_document")
+        sink = request.meta.get(DOCUMENT)
         if sink is not None:
             sink.start()
 
     def bytes_received(self, data, request, spider):
-        sink = request.meta.get("sveden_document")
+        sink = request.meta.get(DOCUMENT)
         if sink is not None and sink.write(data):
             raise StopDownload(fail=False)
 
@@ -216,33 +243,43 @@ class DocumentFetcher:
                 headers["If-None-Match"] = known["etag"]
             if known["last_modified"]:
                 headers["If-Modified-Since"] = known["last_modified"]
-        meta = {"sveden_document": sink, "download_maxsize": 0, "download_warnsize": 0, "download_timeout": 30, "max_retry_times": 0}
+        meta = {DOCUMENT: sink, "download_maxsize": 0, "download_warnsize": 0, "download_timeout": 30, "max_retry_times": 0}
         return Request(url, headers=headers, dont_filter=True, meta=meta)
 
     async def download(self, url: str, cap: int, deadline: float | None, known: dict[str, Any] | None = None):
-        """(response or None, sink, error facts): the body is in ``sink.path``, the caller deletes it."""
+        """(response or None, sink, error facts): the body is in ``sink.path``, the caller deletes it
+        (on a failure the file is already gone)."""
         fd, name = tempfile.mkstemp(prefix="sveden-doc-", dir=self.tmpdir)
         os.close(fd)
         sink = Sink(Path(name), cap)
         try:
             resp = await self.crawl._download(self._request(url, sink, known), deadline)
         except Exception as exc:
-            sink.close()
+            sink.discard()
             kind, message = classify_exception(exc)
             return None, sink, {"error_kind": kind, "error": message}
+        except BaseException:  # cancelled: the file must not outlive the crawl
+            sink.discard()
+            raise
         sink.close()
-        if (resp.headers.get(b"Content-Encoding") or not sink.started) and not sink.truncated and resp.body:
-            # The server compressed it anyway (the decoded body), or DocumentStream is not enabled.
-            sink.path.write_bytes(resp.body[: sink.cap])
-            sink.size = len(resp.body)
-            sink.truncated = sink.size > sink.cap
+        try:
+            if (resp.headers.get(b"Content-Encoding") or not sink.started) and not sink.truncated and resp.body:
+                # The server compressed it anyway (the decoded body), or DocumentStream is not enabled.
+                sink.path.write_bytes(resp.body[: sink.cap])
+                sink.size = len(resp.body)
+                sink.truncated = sink.size > sink.cap
+        except OSError as exc:
+            sink.failed = exc
+        if sink.failed is not None:
+            log.warning("document %s not saved in %s: %s", url, sink.path, sink.failed)
+            sink.discard()
+            return None, sink, NOT_SAVED
         return resp, sink, {}
 
     async def fetch(self, url: str, deadline: float | None, signature_links: list[str], must_sign: bool) -> None:
         known = self.known.get(url)
         resp, sink, error = await self.download(url, self.max_bytes, deadline, known)
         if resp is None:
-            sink.path.unlink(missing_ok=True)
             self.crawl.probes[url] = {"method": "GET", "status": None, **error}
             return
         self.bytes += sink.size
@@ -257,6 +294,10 @@ class DocumentFetcher:
                    deadline: float | None, signature_links: list[str], must_sign: bool) -> None:
         try:
             facts = await self._facts(url, answer, sink, known)
+        except Exception as exc:  # the file vanished or could not be read: this document, not the site
+            log.warning("document %s not read from %s: %s", url, sink.path, exc)
+            self.crawl.probes[url] = {"method": "GET", "status": None, **NOT_SAVED}
+            return
         finally:
             sink.path.unlink(missing_ok=True)
         status = facts.get("status")
@@ -305,6 +346,9 @@ class DocumentFetcher:
                 return None
             with open(sink.path, "rb") as fh:
                 kind = documents.sniff_head(fh.read(documents.HEAD_BYTES))
+        except OSError as exc:  # not kept: no signature known, as if none answered
+            log.warning("signature %s not read: %s", url, exc)
+            return None
         finally:
             sink.path.unlink(missing_ok=True)
         return {"url": url, "kind": kind, "linked": linked} if kind == "signature" or linked else None

@@ -13,6 +13,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from artifacts.layout import BY_SLUG
+from crawler.requestkinds import document_link
 
 log = logging.getLogger("sveden.progress")
 
@@ -152,7 +153,7 @@ class CheckProgress:
         return ext
 
     def request_reached_downloader(self, request, spider):
-        if request.meta.get("sveden_probe"):
+        if document_link(request):
             if request.url not in self.documents:
                 self.documents.add(request.url)
                 if not self.tty and len(self.documents) % self.EVERY == 0:
@@ -168,7 +169,7 @@ class CheckProgress:
             self.draw(force=True)
 
     def response_received(self, response, request, spider):
-        if not request.meta.get("sveden_probe") and not request.meta.get("sveden_css"):
+        if not document_link(request) and not request.meta.get("sveden_css"):
             self.pages += 1
             self.draw()
 

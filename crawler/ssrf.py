@@ -32,6 +32,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
 from crawler.addresses import DEFAULT_PORTS, OUTCOME, AddressPolicy, parse_ip, refusal_message
+from crawler.requestkinds import document_link
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class AddressGuard:
 
     @staticmethod
     def _what(request: Request) -> str:
-        if request.meta.get("sveden_probe"):
+        if document_link(request):  # a probe or a download, and every redirect of it
             return "ссылка на документ"
         if request.meta.get("redirect_urls"):
             return "переадресация"
