@@ -35,7 +35,7 @@ SECTION_MODULES = (
 RULESET = "Приказ Рособрнадзора № 1493 (ред. № 1353), МР v9.0.0"
 # Bumped whenever judging behaviour changes without a change in any audit's declaration
 # (the item judge, the feedback scan, the runner): results judged differently never share a version.
-JUDGE_REVISION = 5  # 5 (issue 13): marked data only in hidden elements is not a pass (п.27), nor a link whose target is not a document; 4: item causes, no exception text
+JUDGE_REVISION = 6  # 6: a document sveden could not keep to read is «не проверено» (not_read); 5 (issue 13): hidden-only marked data and links to non-documents do not pass; 4: item causes
 
 
 @cache

@@ -64,6 +64,7 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
     unprobed: list[str] = []  # over the probe limit
     robots: list[str] = []  # robots.txt forbids them
     out_of_time: list[str] = []
+    unread: list[str] = []  # received, but our side could not keep it to read (a fault of ours, not the site's)
     not_documents: list[str] = []  # answered 2xx with something else (checks.documents)
     pages: list[str] = []  # a web page where the item needs a document
     ok = 0
@@ -87,6 +88,8 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
                 robots.append(h)
             elif probe.get("error_kind") == "time_budget":
                 out_of_time.append(h)
+            elif probe.get("error_kind") == "not_read":
+                unread.append(h)
             else:
                 why = probe.get("status") or plain_message(probe.get("error") or "") or probe.get("error_kind") or "ошибка"
                 broken.append(f"{h} ({why})")
@@ -96,10 +99,12 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
     if not_documents:
         shown = "; ".join(not_documents[:3]) + (f" и ещё {len(not_documents) - 3}" if len(not_documents) > 3 else "")
         return Verdict(Status.fail, f"по ссылке не документ: {shown}")
+    if unread and not ok:
+        return Verdict(Status.error, f"не проверено: документ не удалось сохранить для проверки ({len(unread)} ссылок, например {unread[0]})", "not_read")
     if out_of_time and not ok:
         return Verdict(Status.error, f"не проверено: исчерпан лимит времени на сайт ({len(out_of_time)} ссылок, например {out_of_time[0]})", "time_budget")
     if ok:
-        unresolved = robots + unprobed + out_of_time
+        unresolved = robots + unprobed + out_of_time + unread
         note = f", не проверено {len(unresolved)}" if unresolved else ""
         return Verdict(Status.passed, f"документ открывается (ссылок: {ok}{note})")
     if statements:

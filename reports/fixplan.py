@@ -45,11 +45,12 @@ NO_SECTION = ("Раздел «Сведения об образовательно
 HIDDEN_MARKUP = ("Микроразметка стоит только на скрытой от посетителей копии сведений (п.27 приказа № 1493) — перенесите атрибуты "
                  "itemprop на видимую таблицу и удалите скрытую копию")
 # Causes one line covers for the whole site (the item's ``cause``).
-DOCUMENT_CAUSES = ("robots_documents", "probe_budget", "time_budget", "unprobed")
+DOCUMENT_CAUSES = ("robots_documents", "probe_budget", "time_budget", "not_read", "unprobed")
 DOCUMENT_NOTES = {
     "robots_documents": "Документы не проверены: robots.txt запрещает их проверку",
     "probe_budget": "Документы не проверены: превышен лимит проверок документов на сайт",
     "time_budget": "Документы не проверены: время на проверку сайта истекло",
+    "not_read": "Документы не проверены: сбой на стороне проверки — повторите проверку",
     "unprobed": "Документы не проверены: лимит проверок или запрет в robots.txt",
 }
 _LEGACY_UNPROBED = "ссылку не удалось проверить (лимит запросов или robots.txt)"
