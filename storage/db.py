@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,7 +114,9 @@ def alembic_config(url: str | None = None) -> Config:
     """A programmatic Alembic configuration (no ini file needed, works from an installed package)."""
     from alembic.config import Config
 
-    cfg = Config()
+    # Alembic's default stdout is bound when alembic.config is first imported (lazily, here): pass the
+    # stream in use now, or a stream replaced since (a test's capture) is written to after it closed.
+    cfg = Config(stdout=sys.stdout)
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
     if url:
