@@ -26,7 +26,7 @@ SEED = 20251
 # «too_large» site must stream past the size limit well before the timeout on a busy CI machine).
 # Every linked document read, however busy the machine (the truth of the FIL audits counts them all; the
 # default budget is 60 documents and 60 s a site, past which links are HEAD-probed and their files unknown).
-SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "DOWNLOAD_TIMEOUT=10", "CONCURRENT_REQUESTS=128", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+SETTINGS = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "DOWNLOAD_TIMEOUT=20", "CONCURRENT_REQUESTS=128", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
             "SVEDEN_DOCUMENT_BUDGET=200", "SVEDEN_DOCUMENT_TIME_BUDGET=0"]
 
 pytestmark = [pytest.mark.slow]
