@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from artifacts.schema import CHECKED_OUTCOMES
 from storage.models import AuditResultRow, BusGovResult, Check, ItemResult, Organization, Run
+from storage.registry import grouping_values
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 HISTORY_MONTHS = 12  # earlier months shown in the trends
@@ -172,16 +173,6 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]
         yield values[i : i + size]
 
 
-def _groups(extra: dict[str, Any] | None) -> dict[str, str]:
-    """The registry's extra columns that can group organizations: short plain values, no addresses."""
-    out = {}
-    for key, value in (extra or {}).items():
-        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-        if text and len(text) <= 80 and "@" not in text and "://" not in text:
-            out[str(key)] = text
-    return out
-
-
 def _run_info(run: Run) -> RunInfo:
     return RunInfo(run.id, run.month or "", run.status, run.started_at, run.finished_at, run.rules_version or "", dict(run.filters or {}))
 
@@ -276,7 +267,7 @@ def load_dataset(
     unfinished = [r for r in all_runs if r.month == month and r.status != "finished"]
 
     orgs = {
-        o.id: Org(o.id, o.name, o.short_name or "", o.municipality, o.org_type, o.site_url, bool(o.active), o.inn, _groups(o.extra))
+        o.id: Org(o.id, o.name, o.short_name or "", o.municipality, o.org_type, o.site_url, bool(o.active), o.inn, grouping_values(o.extra))
         for o in session.scalars(select(Organization))
     }
     known_munis = sorted({o.municipality for o in orgs.values()}, key=_ru_key)

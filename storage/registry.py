@@ -32,6 +32,17 @@ class ImportCounts:
     deactivated: int = 0
 
 
+def grouping_values(extra: dict[str, Any] | None) -> dict[str, str]:
+    """The registry's extra columns that can group organizations (district, kind of locality): short plain
+    values, no addresses. One definition for the regional rules' ``registry_groups`` and the reports' breakdown."""
+    out = {}
+    for key, value in (extra or {}).items():
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        if text and len(text) <= 80 and "@" not in text and "://" not in text:
+            out[str(key)] = text
+    return out
+
+
 def import_records(
     session: Session,
     records: Iterable[OrgRecord],

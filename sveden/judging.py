@@ -19,6 +19,7 @@ from checks.context import MISSING
 from checks.evaluate import evaluate, judge_busgov
 from storage import repository
 from storage.models import ORG_TYPES, BusGovResult, Check, Organization
+from storage.registry import grouping_values
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def registry_facts(org: Organization | None) -> RegistryFacts | None:
         "inn": org.inn,
         "site_url": org.site_url,
         "busgov_agency_id": org.busgov_agency_id,
-        "groups": {str(k): str(v) for k, v in (org.extra or {}).items() if isinstance(v, (str, int)) and not isinstance(v, bool)},
+        "groups": grouping_values(org.extra),
     }
 
 
