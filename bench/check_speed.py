@@ -4,6 +4,7 @@
 
 Medians of ``--repeat`` runs, every site served from this process on 127.0.0.1:
 - a 20-page site with 40 documents: `sveden check URL --format json --no-store` wall time (target ≤ 3 s),
+  and the same kept in a new SQLite database (the default `--store`; its first run creates the schema),
   and the web page's submit-to-report time with a warm worker (`POST /api/checks` until the report is
   ready, target ≤ 1.5 s);
 - the real university pages of ../shared/real-sites/spbgasu-2019 (hundreds of document links; the
@@ -216,6 +217,18 @@ def main() -> None:
         figures["check_20_pages_cpu_s"] = statistics.median(CPU[-args.repeat:])
         result = runs[-1][1]
         figures["check_20_pages_counts"] = result["counts"]
+        with tempfile.TemporaryDirectory() as tmp:  # the default: the check kept in the database (SQLite)
+            ENV["SVEDEN_DATABASE_URL"] = f"sqlite:///{tmp}/checks.sqlite"
+            try:
+                stored = []
+                for _ in range(args.repeat):
+                    seconds, proc = timed(["check", site + "/", "--format", "json"])
+                    if proc.returncode not in (0, 1) or "Проверка сохранена" not in proc.stderr:
+                        raise SystemExit(f"sveden check (stored) failed ({proc.returncode}): {proc.stderr[-2000:]}")
+                    stored.append(seconds)
+            finally:
+                del ENV["SVEDEN_DATABASE_URL"]
+        figures["check_20_pages_stored_s"] = statistics.median(stored)
         if not args.skip_polite:
             figures["check_20_pages_polite_s"] = check(site + "/", "--profile", "polite")[0]
         figures["web_submit_to_report_s"] = statistics.median(web_times(site + "/", args.repeat))
@@ -238,6 +251,7 @@ def main() -> None:
     c = figures["check_20_pages_s"]
     print(f"sveden check, 20 pages + {figures['check_20_pages_documents']} documents, interactive profile: median {c:.2f} s "
           f"(target ≤ 3 s), {figures['check_20_pages_cpu_s']:.2f} s CPU; ratio to start-up {c / s:.2f}")
+    print(f"  the same, kept in the database (the default; SQLite): median {figures['check_20_pages_stored_s']:.2f} s")
     if "check_20_pages_polite_s" in figures:
         p = figures["check_20_pages_polite_s"]
         print(f"  the same with the polite monthly profile (one run): {p:.2f} s, {p / c:.1f}× the interactive")

@@ -105,7 +105,8 @@ def quiet_download_errors() -> None:
 
 def collect(targets: list[dict[str, Any]], overrides: dict[str, object] | None = None, on_item: Callable[[dict], None] | None = None) -> list[dict]:
     """Crawl ``targets`` (blocking; once per process) and return their site artifacts."""
-    process = CrawlerProcess(project_settings(overrides))
+    # The spider class is given: the spider loader need not import every spider module (scrapy-redis, redis).
+    process = CrawlerProcess(project_settings({"SPIDER_MODULES": [], **(overrides or {})}))
     quiet_download_errors()
     items: list[dict] = []
 

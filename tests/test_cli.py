@@ -125,7 +125,9 @@ def test_rules_catalogue_json_and_rule_docs(tmp_path):
 def test_demo_without_the_testbed_is_a_clear_error(monkeypatch):
     from typer.testing import CliRunner
 
-    from sveden.cli import app
+    from sveden.cli import build_app
+
+    app = build_app()
 
     monkeypatch.setitem(sys.modules, "testbed.demo", None)  # as if the testbed package were not installed
     result = CliRunner().invoke(app, ["demo", "--sites", "10"])

@@ -12,8 +12,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sveden.cli import app
+from sveden.cli import build_app
 from sveden.cli_ru import RussianCommand, RussianGroup
+
+app = build_app()
 
 REPO = Path(__file__).resolve().parents[1]
 SVEDEN = [sys.executable, "-m", "sveden.cli"]

@@ -110,7 +110,9 @@ def test_unchecked_site_message_has_no_escapes():
 def test_cli_check_prints_no_escapes(monkeypatch, tmp_path):
     """`sveden check` in text and json form, and its message on stderr for a site not checked."""
     import sveden.checking
-    from sveden.cli import app
+    from sveden.cli import build_app
+
+    app = build_app()
 
     monkeypatch.setenv("SVEDEN_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     for artifact, code in ((hostile_site(), 1), ({"version": 2, "url": "http://127.0.0.1:9/", "hosts": [], "outcome": {"status": "timeout", "message": f"{CLEAR}нет ответа{RED}", "http_status": None}, "pages": [], "sections": {}, "probes": {}}, 2)):
