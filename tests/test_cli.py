@@ -133,3 +133,21 @@ def test_demo_without_the_testbed_is_a_clear_error(monkeypatch):
     result = CliRunner().invoke(app, ["demo", "--sites", "10"])
     assert result.exit_code == 2
     assert "не установлен пакет testbed" in result.output
+
+
+def test_a_one_site_command_leaves_storage_and_the_scheduler_unimported(tmp_path):
+    """`sveden check`/`rule`/`rules` answer without importing the sub-command modules (start-up time of a
+    check someone waits for); every other command line, `--help` included, has them all."""
+    from sveden.cli import _needs_only_core
+
+    assert _needs_only_core(["check", "https://school.example/"]) and _needs_only_core(["rule", "FIL001"])
+    assert not _needs_only_core(["--help"]) and not _needs_only_core(["registry", "list"]) and not _needs_only_core([])
+    assert not _needs_only_core(["--install-completion", "check"])
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "sveden.cli", "rule", "FIL001"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0 and "FIL001" in proc.stdout, proc.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "checks.catalogue" in imported
+    assert not imported & {"sqlalchemy", "apscheduler", "sveden.cli_registry", "sveden.cli_schedule"}, sorted(imported & {"sqlalchemy", "apscheduler"})
+    whole = subprocess.run([*SVEDEN, "--help"], capture_output=True, text=True, env=env, timeout=120)
+    assert whole.returncode == 0 and "registry" in whole.stdout and "schedule" in whole.stdout
