@@ -51,14 +51,15 @@ class Sink:
     that fails (a full disk) also ends the download, as a named failure of that document.
     """
 
-    def __init__(self, path: Path, cap: int):
+    def __init__(self, path: Path, cap: int, fd: int | None = None):
         self.path = path
         self.cap = cap
         self.size = 0
         self.truncated = False
         self.started = False  # the extension streamed this download (else the body is written after)
         self.failed: OSError | None = None
-        self.fh = open(path, "wb")
+        # The descriptor mkstemp opened is written through: one open per document in the reactor's thread.
+        self.fh = os.fdopen(fd, "wb") if fd is not None else open(path, "wb")
 
     def start(self) -> None:  # a new response (after a redirect): its body replaces the last one's
         if self.fh.closed:
@@ -250,8 +251,7 @@ class DocumentFetcher:
         """(response or None, sink, error facts): the body is in ``sink.path``, the caller deletes it
         (on a failure the file is already gone)."""
         fd, name = tempfile.mkstemp(prefix="sveden-doc-", dir=self.tmpdir)
-        os.close(fd)
-        sink = Sink(Path(name), cap)
+        sink = Sink(Path(name), cap, fd)
         try:
             resp = await self.crawl._download(self._request(url, sink, known), deadline)
         except Exception as exc:
@@ -356,14 +356,18 @@ class DocumentFetcher:
 
 def read_file(path: Path, ext: str, text_pages: int, truncated: bool, known_sha256: str) -> tuple[str, dict[str, Any] | None]:
     """(sha256, facts) of one downloaded file, in a worker thread; facts None when the hash is the
-    known one (the stored facts stand). A file cut at the cap is only sniffed."""
-    digest = documents.sha256_of(path)
-    if truncated:
-        with open(path, "rb") as fh:
-            return digest, {"kind": documents.sniff_head(fh.read(documents.HEAD_BYTES)), "opens": None}
-    if known_sha256 and digest == known_sha256:
-        return digest, None
-    return digest, analyse_file(path, ext, text_pages)
+    known one (the stored facts stand). A file cut at the cap is only sniffed. The file is deleted
+    here, once read (in the worker thread, not the reactor's)."""
+    try:
+        digest = documents.sha256_of(path)
+        if truncated:
+            with open(path, "rb") as fh:
+                return digest, {"kind": documents.sniff_head(fh.read(documents.HEAD_BYTES)), "opens": None}
+        if known_sha256 and digest == known_sha256:
+            return digest, None
+        return digest, analyse_file(path, ext, text_pages)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def analyse_file(path: Path, ext: str, text_pages: int) -> dict[str, Any]:

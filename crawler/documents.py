@@ -132,26 +132,24 @@ def _xml_paragraphs(z: zipfile.ZipFile, part: str, paragraph: str, text_tag: str
 _PDFIUM = threading.Lock()
 
 
-def pdf_page_count(path: Path, password: str | None = None) -> int:
-    """Pages of a PDF (PDFium); raises for a file PDFium cannot open."""
-    import pypdfium2 as pdfium
-
-    with _PDFIUM:
-        pdf = pdfium.PdfDocument(str(path), password=password)
-        try:
-            return len(pdf)
-        finally:
-            pdf.close()
-
-
 def _pdf_pages(path: Path, limit: int, password: str | None = None) -> Iterator[str]:
     """The text of the first ``limit`` pages (PDFium: several times faster than pure-Python parsers,
     which matters with thousands of documents a run); a page whose text cannot be read has none."""
+    _, texts = _pdfium_read(path, limit, password)
+    yield from texts  # outside the lock: the consumer may take its time
+
+
+def _pdfium_read(path: Path, limit: int, password: str | None = None, plain_only: bool = False) -> tuple[int, list[str]]:
+    """(pages, the text of the first ``limit`` pages) in one opening of the file. ``plain_only``:
+    raise :class:`_Encrypted` for a file with a security handler (its permissions are pypdf's to read)."""
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     with _PDFIUM:
         pdf = pdfium.PdfDocument(str(path), password=password)
         try:
+            if plain_only and pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+                raise _Encrypted(path)
             texts = []
             for i in range(min(len(pdf), limit)):
                 try:
@@ -163,9 +161,13 @@ def _pdf_pages(path: Path, limit: int, password: str | None = None) -> Iterator[
                 except pdfium.PdfiumError:
                     log.debug("%s page %d: text not read", path, i)
                     texts.append("")
+            return len(pdf), texts
         finally:
             pdf.close()
-    yield from texts  # outside the lock: the consumer may take its time
+
+
+class _Encrypted(Exception):
+    """The PDF has a security handler: read it the long way (pypdf: password, permissions)."""
 
 
 def document_text(path: Path, kind: str | None = None, *, pdf_pages: int = 50) -> Iterator[str]:
@@ -274,6 +276,20 @@ def _package_signatures(path: Path, kind: str) -> list[dict[str, Any]]:
 
 
 def _pdf_facts(path: Path, facts: dict[str, Any], text_pages: int, on_text: Callable[[str], None] | None) -> None:
+    import pypdfium2 as pdfium
+
+    # Most PDFs are plain: PDFium alone counts and reads their pages in one opening (pypdf, pure Python,
+    # would hold the interpreter's lock the crawl needs). Encrypted or odd files go the long way below.
+    try:
+        pages, texts = _pdfium_read(path, text_pages, plain_only=True)
+    except (_Encrypted, pdfium.PdfiumError):
+        pass
+    else:
+        facts["pages"] = pages
+        checked, with_text, chars, stamp = _count_text(iter(texts), on_text)
+        facts.update(pages_checked=checked, text_pages=with_text, text_chars=chars, stamp=stamp, opens=True)
+        facts["signatures"] = _embedded_signatures(path)
+        return
     from pypdf import PdfReader
 
     reader = PdfReader(path, strict=False)
@@ -289,15 +305,20 @@ def _pdf_facts(path: Path, facts: dict[str, Any], text_pages: int, on_text: Call
             facts["copy_allowed"] = bool(perms is None or (int(perms) & 16))  # bit 5: copy or extract text
         except Exception:
             pass
-    facts["pages"] = pdf_page_count(path)
-    checked, with_text, chars, stamp = _count_text(_pdf_pages(path, text_pages), on_text)
+    facts["pages"], texts = _pdfium_read(path, text_pages)
+    checked, with_text, chars, stamp = _count_text(iter(texts), on_text)
     facts.update(pages_checked=checked, text_pages=with_text, text_chars=chars, stamp=stamp, opens=True)
-    facts["signatures"] = []
-    if not reader.is_encrypted and _has_signature_dictionary(path):
-        try:
-            facts["signatures"] = _pdf_signatures(path)
-        except Exception as exc:
-            log.debug("%s: signatures not read: %s", path, exc)
+    facts["signatures"] = [] if reader.is_encrypted else _embedded_signatures(path)
+
+
+def _embedded_signatures(path: Path) -> list[dict[str, Any]]:
+    if not _has_signature_dictionary(path):
+        return []
+    try:
+        return _pdf_signatures(path)
+    except Exception as exc:
+        log.debug("%s: signatures not read: %s", path, exc)
+        return []
 
 
 def _has_signature_dictionary(path: Path) -> bool:
