@@ -65,11 +65,12 @@ class Sink:
         if self.fh.closed:
             return
         self.started = True
-        try:
-            self.fh.seek(0)
-            self.fh.truncate()
-        except OSError as exc:
-            self.failed = exc
+        if self.size:  # nothing written yet (the first response): nothing to take back
+            try:
+                self.fh.seek(0)
+                self.fh.truncate()
+            except OSError as exc:
+                self.failed = exc
         self.size = 0
         self.truncated = False
 
