@@ -289,16 +289,17 @@ def main() -> None:
     else:
         _mount_optional()
     try:
-        app(prog_name="sveden")
+        app(prog_name="sveden")  # «python -m sveden.cli» is sveden too, in its usage lines
+    except RegionalRulesError as exc:  # a bad regional rules file (SVEDEN_REGIONAL_RULES) is the user's to fix
+        sys.stderr.write(terminal_safe(f"Ошибка: {exc}") + "\n")
+        _EXIT_CODE[0] = 2
+        raise SystemExit(2) from None
     except SystemExit as exc:  # the code the process leaves with (see _leave_without_teardown)
         _EXIT_CODE[0] = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         raise
     except BaseException:
         _EXIT_CODE[0] = 1
-        raise  # «python -m sveden.cli» is sveden too, in its usage lines
-    except RegionalRulesError as exc:  # a bad regional rules file (SVEDEN_REGIONAL_RULES) is the user's to fix
-        sys.stderr.write(terminal_safe(f"Ошибка: {exc}") + "\n")
-        raise SystemExit(2) from None
+        raise
 
 
 if __name__ == "__main__":
