@@ -178,7 +178,7 @@ _DSP_MATERIAL = re.compile(r"плит|ламинир|\bмм\b|мебел|сто�
 def restricted_title(text: str) -> str:
     """The restricted marking a title carries («паспорт безопасности»…), or ""."""
     m = RESTRICTED.search(text or "")
-    if m and not _NOT_RESTRICTED.match(text, m.end()) and not re.search(r"паспорт\w*\s+дорожной", m.group(0), re.I):
+    if m and not _NOT_RESTRICTED.match(text, m.end()):
         return m.group(0)
     d = _DSP.search(text or "")
     if d and not _DSP_MATERIAL.search(text):

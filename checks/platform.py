@@ -137,7 +137,8 @@ def fingerprint(artifact: dict[str, Any]) -> dict[str, Any] | None:
     # Each address parsed once: (its address, host, path) for resources, the paths of the site's own links.
     resources = [(u, *_split(u)) for u in sorted({u for p in pages for u in [*(p.get("scripts") or []), *(p.get("assets") or [])]})]
     hrefs = {link.get("href", "") for p in pages for link in p.get("links") or []}
-    own_links = "\n".join(sorted({path for host, path in map(_split, hrefs) if host in site_hosts}))  # searched as one text
+    own_paths = sorted({path for host, path in map(_split, hrefs) if host in site_hosts})
+    own_links = "\n".join(own_paths)  # searched as one text
 
     best: dict[str, Any] | None = None
     for platform in PLATFORMS:
@@ -145,7 +146,7 @@ def fingerprint(artifact: dict[str, Any]) -> dict[str, Any] | None:
         if score >= MIN_SCORE and (best is None or score > best["score"]):
             best = {"key": platform.key, "title": platform.title, "vendor": platform.vendor, "module": "", "score": score, "evidence": evidence[:6]}
     if best is not None:
-        best["module"] = _module(BY_KEY[best["key"]], [path for _, _, path in resources] + own_links.split("\n"))
+        best["module"] = _module(BY_KEY[best["key"]], [path for _, _, path in resources] + own_paths)
     return best
 
 

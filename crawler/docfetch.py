@@ -299,7 +299,7 @@ class DocumentFetcher:
             log.warning("document %s not read from %s: %s", url, sink.path, exc)
             self.crawl.probes[url] = {"method": "GET", "status": None, **NOT_SAVED}
             return
-        finally:
+        finally:  # read_file deleted it once read; not read (a 304, an error, a cancellation): deleted here
             sink.path.unlink(missing_ok=True)
         status = facts.get("status")
         if status not in range(200, 300):

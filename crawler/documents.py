@@ -19,7 +19,7 @@ import mmap
 import re
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,21 +132,16 @@ def _xml_paragraphs(z: zipfile.ZipFile, part: str, paragraph: str, text_tag: str
 _PDFIUM = threading.Lock()
 
 
-def _pdf_pages(path: Path, limit: int, password: str | None = None) -> Iterator[str]:
-    """The text of the first ``limit`` pages (PDFium: several times faster than pure-Python parsers,
-    which matters with thousands of documents a run); a page whose text cannot be read has none."""
-    _, texts = _pdfium_read(path, limit, password)
-    yield from texts  # outside the lock: the consumer may take its time
-
-
-def _pdfium_read(path: Path, limit: int, password: str | None = None, plain_only: bool = False) -> tuple[int, list[str]]:
-    """(pages, the text of the first ``limit`` pages) in one opening of the file. ``plain_only``:
-    raise :class:`_Encrypted` for a file with a security handler (its permissions are pypdf's to read)."""
+def _pdfium_read(path: Path, limit: int, plain_only: bool = False) -> tuple[int, list[str]]:
+    """(pages, the text of the first ``limit`` pages) in one opening of the file (PDFium: several times
+    faster than pure-Python parsers, which matters with thousands of documents a run); a page whose text
+    cannot be read has none. ``plain_only``: raise :class:`_Encrypted` for a file with a security handler
+    (its permissions are pypdf's to read)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     with _PDFIUM:
-        pdf = pdfium.PdfDocument(str(path), password=password)
+        pdf = pdfium.PdfDocument(str(path))
         try:
             if plain_only and pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
                 raise _Encrypted(path)
@@ -177,7 +172,7 @@ def document_text(path: Path, kind: str | None = None, *, pdf_pages: int = 50) -
     kind = kind or sniff(path)
     try:
         if kind == "pdf":
-            yield from _pdf_pages(path, pdf_pages)
+            yield from _pdfium_read(path, pdf_pages)[1]  # read under the lock, yielded outside it
         elif kind in ("docx", "xlsx", "odt", "ods"):
             with zipfile.ZipFile(path) as z:
                 if kind == "docx":
@@ -211,7 +206,7 @@ def _rtf_text(raw: str) -> str:
 # ---- facts -------------------------------------------------------------------------------------
 
 
-def _count_text(pieces: Iterator[str], on_text: Callable[[str], None] | None) -> tuple[int, int, int, bool]:
+def _count_text(pieces: Iterable[str], on_text: Callable[[str], None] | None) -> tuple[int, int, int, bool]:
     """(pieces, pieces with text, meaningful characters, stamp found)."""
     n = with_text = chars = 0
     stamp = False
@@ -279,36 +274,38 @@ def _pdf_facts(path: Path, facts: dict[str, Any], text_pages: int, on_text: Call
     import pypdfium2 as pdfium
 
     # Most PDFs are plain: PDFium alone counts and reads their pages in one opening (pypdf, pure Python,
-    # would hold the interpreter's lock the crawl needs). Encrypted or odd files go the long way below.
+    # would hold the interpreter's lock the crawl needs). Encrypted or odd files ask pypdf first.
     try:
-        pages, texts = _pdfium_read(path, text_pages, plain_only=True)
+        facts["pages"], texts = _pdfium_read(path, text_pages, plain_only=True)
     except (_Encrypted, pdfium.PdfiumError):
-        pass
-    else:
-        facts["pages"] = pages
-        checked, with_text, chars, stamp = _count_text(iter(texts), on_text)
-        facts.update(pages_checked=checked, text_pages=with_text, text_chars=chars, stamp=stamp, opens=True)
-        facts["signatures"] = _embedded_signatures(path)
-        return
+        if not _pdf_security(path, facts):
+            return
+        facts["pages"], texts = _pdfium_read(path, text_pages)
+    checked, with_text, chars, stamp = _count_text(texts, on_text)
+    facts.update(pages_checked=checked, text_pages=with_text, text_chars=chars, stamp=stamp, opens=True)
+    facts["signatures"] = [] if facts.get("encrypted") else _embedded_signatures(path)
+
+
+def _pdf_security(path: Path, facts: dict[str, Any]) -> bool:
+    """Encryption, password and copy permission of the PDF (pypdf) into ``facts``; False when a
+    password is needed to open it (nothing more can be read)."""
     from pypdf import PdfReader
 
     reader = PdfReader(path, strict=False)
-    if reader.is_encrypted:
-        facts["encrypted"] = True
-        if not reader.decrypt(""):
-            facts["password"] = True  # a password is needed to open it
-            facts["opens"] = True
-            return
-        facts["password"] = False
-        try:
-            perms = reader.user_access_permissions
-            facts["copy_allowed"] = bool(perms is None or (int(perms) & 16))  # bit 5: copy or extract text
-        except Exception:
-            pass
-    facts["pages"], texts = _pdfium_read(path, text_pages)
-    checked, with_text, chars, stamp = _count_text(iter(texts), on_text)
-    facts.update(pages_checked=checked, text_pages=with_text, text_chars=chars, stamp=stamp, opens=True)
-    facts["signatures"] = [] if reader.is_encrypted else _embedded_signatures(path)
+    if not reader.is_encrypted:
+        return True
+    facts["encrypted"] = True
+    if not reader.decrypt(""):
+        facts["password"] = True
+        facts["opens"] = True
+        return False
+    facts["password"] = False
+    try:
+        perms = reader.user_access_permissions
+        facts["copy_allowed"] = bool(perms is None or (int(perms) & 16))  # bit 5: copy or extract text
+    except Exception:
+        pass
+    return True
 
 
 def _embedded_signatures(path: Path) -> list[dict[str, Any]]:

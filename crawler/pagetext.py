@@ -24,9 +24,9 @@ PATH_DEPTH = 4  # last elements of a path kept: enough to find the spot, short i
 _WS = re.compile(r"\s+")
 
 
-def _path(stack: list[tuple[str, int]], depth: int) -> str:
-    """The last ``PATH_DEPTH`` elements of the first ``depth`` on the stack, html and body left out."""
-    parts = [f"{tag}[{n}]" for tag, n in stack[:depth] if tag not in ("html", "body")]
+def _path(stack: list[tuple[str, int]]) -> str:
+    """The last ``PATH_DEPTH`` elements of the stack, html and body left out."""
+    parts = [f"{tag}[{n}]" for tag, n in stack if tag not in ("html", "body")]
     return "/".join(parts[-PATH_DEPTH:])
 
 
@@ -39,14 +39,14 @@ def text_lines(root: lxml.etree._Element) -> tuple[list[str], list[str]]:
     buf: list[str] = []
     stack: list[tuple[str, int]] = []  # (tag, its number among its siblings of that tag)
     counts: list[dict[str, int]] = [{}]  # per open element: how many children of each tag so far
-    line_at: tuple[list[tuple[str, int]], int] | None = None  # the stack and depth of the line's element
+    line_at: list[tuple[str, int]] | None = None  # the stack (a copy) of the line's element
 
     def flush() -> None:
         text = _WS.sub(" ", " ".join(buf)).strip()
         buf.clear()
         if text and len(lines) < MAX_LINES:
             lines.append(text)
-            paths.append(_path(*line_at) if line_at else "")
+            paths.append(_path(line_at) if line_at else "")
 
     for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
         tag = el.tag if isinstance(el.tag, str) else None
@@ -59,9 +59,9 @@ def text_lines(root: lxml.etree._Element) -> tuple[list[str], list[str]]:
             counts.append({})
             if tag in BLOCKS:
                 flush()
-                line_at = (list(stack), len(stack))
+                line_at = list(stack)
             elif line_at is None:
-                line_at = (list(stack), len(stack))
+                line_at = list(stack)
             if el.text:
                 buf.append(el.text)
             continue
@@ -70,7 +70,7 @@ def text_lines(root: lxml.etree._Element) -> tuple[list[str], list[str]]:
             counts.pop()
             if tag in BLOCKS:
                 flush()
-                line_at = (list(stack), len(stack)) if stack else None
+                line_at = list(stack) or None
             elif tag in CELLS:
                 buf.append("|")
         if el.tail:

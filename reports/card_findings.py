@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports.data import Dataset
 from reports.render import rule_title, status_title
-from storage.models import BusGovResult
 
 SHOWN = ("fail", "needs_review", "error")
 
@@ -35,18 +33,12 @@ def table(session: Session, ds: Dataset) -> Any:
         Column("evidence_url", "Страница", width=30),
     ]
     out = Table("card_findings", "Сайт и bus.gov.ru", cols)
-    order = {r.id: i for i, r in enumerate(ds.runs)}
-    scope = set(ds.scope)
-    latest: dict[str, tuple[int, BusGovResult]] = {}
-    if order:
-        for row in session.scalars(select(BusGovResult).where(BusGovResult.run_id.in_(list(order)))):
-            if row.org_id in scope and (row.org_id not in latest or latest[row.org_id][0] < order[row.run_id]):
-                latest[row.org_id] = (order[row.run_id], row)
     for org_id in ds.scope:
-        if org_id not in latest:
+        card = ds.busgov.get(org_id)  # the latest bus.gov.ru result of the month (reports.data)
+        if card is None:
             continue
         org = ds.orgs[org_id]
-        for a in latest[org_id][1].audits or []:
+        for a in card.audits:
             if a.get("status") not in SHOWN:
                 continue
             evidence = a.get("evidence") or []

@@ -111,6 +111,7 @@ class BusGovRow:
     agency_id: int | None
     nok: dict[str, Any] | None
     card: dict[str, Any] | None
+    audits: list[dict[str, Any]]  # the bus.gov.ru and cross-check audits of the card (BUS, CRD)
 
 
 @dataclass
@@ -374,7 +375,7 @@ def _busgov(session: Session, runs: list[RunInfo], scope: set[str]) -> dict[str,
     for r in session.scalars(select(BusGovResult).where(BusGovResult.run_id.in_(list(order)))):
         if r.org_id not in scope:
             continue
-        row = BusGovRow(r.org_id, r.status, r.message or "", r.agency_id, r.nok, r.card)
+        row = BusGovRow(r.org_id, r.status, r.message or "", r.agency_id, r.nok, r.card, r.audits or [])
         if r.org_id not in chosen or chosen[r.org_id][0] < order[r.run_id]:
             chosen[r.org_id] = (order[r.run_id], row)
     return {o: row for o, (_, row) in chosen.items()}

@@ -20,6 +20,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,16 +66,18 @@ class Lifecycle:
     # Every fix seen in the months kept: (org id, rule, month fixed, months it took).
     fixes: list[tuple[str, str, str, int]] = field(default_factory=list)
 
+    @cached_property
+    def _by_org(self) -> dict[str, list[Life]]:
+        """One pass over the pairs (asked once they are all in), then each municipality reads only its own."""
+        by_org: dict[str, list[Life]] = defaultdict(list)
+        for v in self.pairs.values():
+            by_org[v.org_id].append(v)
+        return by_org
+
     def _of(self, org_ids: Iterable[str] | None) -> list[Life]:
         if org_ids is None:
             return list(self.pairs.values())
-        by_org = self.__dict__.get("_by_org")
-        if by_org is None:  # one pass over the pairs, then each municipality reads only its own
-            by_org = defaultdict(list)
-            for v in self.pairs.values():
-                by_org[v.org_id].append(v)
-            self.__dict__["_by_org"] = by_org
-        return [v for o in dict.fromkeys(org_ids) for v in by_org.get(o, ())]
+        return [v for o in dict.fromkeys(org_ids) for v in self._by_org.get(o, ())]
 
     def of_state(self, state: str, org_ids: Iterable[str] | None = None) -> list[Life]:
         return [v for v in self._of(org_ids) if v.state == state]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -198,17 +199,11 @@ def rule_cmd(rule_id: Annotated[str, typer.Argument(metavar="КОД", help="Ко
     sys.stdout.write(docs.render_text(rule))
 
 
-_MOUNTED = False
-
-
+@cache  # mounted once, whoever asks first
 def _mount_optional() -> None:
     """Sub-commands that live in their own modules (storage, the scheduler, the web page: heavy imports)."""
-    global _MOUNTED
     from importlib import import_module
 
-    if _MOUNTED:
-        return
-    _MOUNTED = True
     for module, attrs, name in (
         ("sveden.cli_registry", ("registry_app", "app"), "registry"),
         ("sveden.cli_schedule", ("schedule_app", "app"), "schedule"),
@@ -244,9 +239,8 @@ def _needs_only_core(args: list[str]) -> bool:
     """Is the command one of this module's own (`check`, `rules`, `rule`)? Then the sub-command modules,
     whose imports (SQLAlchemy, the scheduler, the registry reader) cost a one-site check half a second,
     are not imported. Anything else (`--help`, another command, a typo) gets the whole command line."""
-    first = next((a for a in args if not a.startswith("-")), None)
     core = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
-    return first in core and args[0] == first
+    return bool(args) and args[0] in core
 
 
 _EXIT_CODE = [0]
