@@ -5,8 +5,9 @@ Each document is streamed into a temporary file (:class:`DocumentStream`, a Scra
 keeps its first bytes, enough to tell its type. The site's document budget (count, bytes, seconds)
 bounds the work; links past it are probed with HEAD as before. Files are read in threads, at most
 ``SVEDEN_DOCUMENT_CONCURRENCY`` at once in the process whatever the number of sites; downloads
-follow the crawl's own concurrency (a download waiting for a thread would spend its site's time
-budget). The file is deleted as soon as its facts are read.
+follow the crawl's own concurrency and do not wait for a thread, only — when reading falls behind —
+for the process's backlog of unread files (``SVEDEN_DOCUMENT_BACKLOG``); that wait is not the
+site's network time and moves its time budgets on. The file is deleted as soon as its facts are read.
 
 Known documents (``SVEDEN_DOCUMENT_CACHE``: a SQLite file the orchestration exports from its
 database, table ``documents(url, etag, last_modified, sha256, facts)``) are asked with
@@ -16,6 +17,7 @@ If-None-Match / If-Modified-Since; a 304, or a body with the same hash, reuses t
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import os
@@ -41,6 +43,51 @@ SIGNATURE_MAX_BYTES = 1 << 20
 # Our disk, not the site, failed: the document was received but could not be kept to be read.
 NOT_SAVED = {"error_kind": "not_read", "error": "документ не прочитан: не удалось сохранить его для проверки"}
 _limits: dict[int, asyncio.Semaphore] = {}  # per event loop: one process-wide limit
+_backlogs: dict[int, Backlog] = {}  # per event loop, as _limits
+
+
+class Backlog:
+    """Documents downloaded and not yet read, in the whole process.
+
+    When reading is slower than downloading (a CPU-bound run), the files would pile up on disk and
+    their sites stay open in memory; a site's next download waits while ``limit`` files wait to be
+    read. Each file read lets one waiting download go, first come first served (waking every waiter
+    on each file would cost more than the reading). Downloads already under way finish, so the files
+    on disk stay within ``limit`` plus the downloads in flight.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.count = 0
+        self.waiters: collections.deque[asyncio.Future] = collections.deque()
+
+    def full(self) -> bool:
+        return bool(self.limit) and self.count >= self.limit
+
+    async def room(self) -> None:
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters.append(fut)
+        try:
+            await fut
+        except BaseException:
+            if fut.done() and not fut.cancelled():  # woken, then cancelled: the place goes to the next
+                self._wake()
+            raise
+
+    def add(self) -> None:
+        self.count += 1
+
+    def done(self) -> None:
+        self.count -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        free = self.limit - self.count
+        while self.waiters and free > 0:
+            fut = self.waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                free -= 1
 
 
 class Sink:
@@ -167,6 +214,7 @@ class DocumentFetcher:
         self.time_budget = settings.getfloat("SVEDEN_DOCUMENT_TIME_BUDGET")
         self.text_pages = settings.getint("SVEDEN_DOCUMENT_TEXT_PAGES")
         self.concurrency = max(1, settings.getint("SVEDEN_DOCUMENT_CONCURRENCY"))
+        self.backlog_limit = max(0, settings.getint("SVEDEN_DOCUMENT_BACKLOG"))
         self.workers = max(1, settings.getint("SVEDEN_SITE_CONCURRENCY"))
         self.signed_itemprops = frozenset(settings.getlist("SVEDEN_SIGNED_ITEMPROPS"))
         self.tmpdir = settings.get("SVEDEN_DOCUMENT_TMPDIR") or None
@@ -178,6 +226,11 @@ class DocumentFetcher:
         # Files being read: the next download does not wait for them (the site's time budget is for
         # the network; reading is bounded by the size cap and the pages read).
         self.reading: list[asyncio.Future] = []
+        # Seconds this site's downloads waited for the process's reading (Backlog): not the site's
+        # network time, so its time budgets are moved on by them.
+        self.paused = 0.0
+        self.waiting = 0
+        self.wait_since = 0.0
 
     def _limit(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -186,10 +239,34 @@ class DocumentFetcher:
             _limits[key] = asyncio.Semaphore(self.concurrency)
         return _limits[key]
 
+    def _backlog(self) -> Backlog:
+        key = id(asyncio.get_running_loop())
+        if key not in _backlogs:
+            _backlogs[key] = Backlog(self.backlog_limit)
+        return _backlogs[key]
+
+    async def wait_for_reading(self) -> None:
+        """Wait for room in the process's backlog; the time any of the site's downloads waited (once,
+        however many waited together) moves the site's deadlines and document time budget on."""
+        backlog = self._backlog()
+        if not backlog.full() and not backlog.waiters:
+            return
+        if self.waiting == 0:
+            self.wait_since = time.monotonic()
+        self.waiting += 1
+        try:
+            await backlog.room()
+        finally:
+            self.waiting -= 1
+            if self.waiting == 0:
+                waited = time.monotonic() - self.wait_since
+                self.paused += waited
+                self.crawl.deadline += waited
+
     def within_budget(self) -> bool:
         if not self.enabled or self.count >= self.count_budget or self.bytes >= self.bytes_budget:
             return False
-        return not (self.time_budget > 0 and self.started and time.monotonic() - self.started > self.time_budget)
+        return not (self.time_budget > 0 and self.started and time.monotonic() - self.started - self.paused > self.time_budget)
 
     def signature_links(self) -> dict[str, list[str]]:
         """Detached signatures linked on the site's pages, by the document path they sign (without the suffix)."""
@@ -227,13 +304,16 @@ class DocumentFetcher:
             # The budget is asked before each download, so bytes and seconds already spent count.
             while queue:
                 url = queue.pop()
+                if self.within_budget():
+                    await self.wait_for_reading()
+                moved = None if deadline is None else deadline + self.paused
                 if not self.within_budget():
                     self.skipped += self.enabled
-                    await self.crawl.probe(url, deadline)
+                    await self.crawl.probe(url, moved)
                     continue
                 self.count += 1
                 stem = urlsplit(url).path.rsplit(".", 1)[0]
-                await self.fetch(url, deadline, sig_links.get(stem, []), url in signed)
+                await self.fetch(url, moved, sig_links.get(stem, []), url in signed)
 
         await asyncio.gather(*(worker() for _ in range(min(len(urls), self.workers))))
         await asyncio.gather(*self.reading)
@@ -289,6 +369,7 @@ class DocumentFetcher:
         self.crawl.probes[url] = {"method": "GET", "status": known["facts"].get("status") if not_modified else resp.status}
         # Only what the facts need is kept from the response (its body may be megabytes).
         answer = (resp.url, resp.status, {k: resp.headers.get(k, b"").decode("latin-1") for k in (b"Content-Type", b"ETag", b"Last-Modified", b"Content-Length")})
+        self._backlog().add()
         self.reading.append(asyncio.ensure_future(self.read(url, answer, sink, known, deadline, signature_links, must_sign)))
 
     async def read(self, url: str, answer: tuple[str, int, dict[bytes, str]], sink: Sink, known: dict[str, Any] | None,
@@ -301,6 +382,7 @@ class DocumentFetcher:
             return
         finally:  # read_file deleted it once read; not read (a 304, an error, a cancellation): deleted here
             sink.path.unlink(missing_ok=True)
+            self._backlog().done()
         status = facts.get("status")
         if status not in range(200, 300):
             return

@@ -125,8 +125,12 @@ SVEDEN_PROBE_SELECTORS: list[str] = []
 SVEDEN_SITE_TIME_BUDGET = 300.0
 SVEDEN_PROBE_TIME_BUDGET = 90.0  # of that, for document probes (tarpits fail fast)
 SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot still applies delays)
-# At most this many organizations in the hands of one `sveden worker` (0: as many as its downloader
-# has room for, as in a plain `sveden crawl`).
+# At most this many organizations open at once in one crawl process (0: no bound but the downloader's
+# room). Each open site holds its pages and documents until it ends: without a bound, a run whose
+# reading is slower than its downloads opens every site of the region and its memory grows with it.
+# A polite run keeps ≈ 50–100 open (politeness, not this, bounds it).
+SVEDEN_SITES_IN_FLIGHT = 128
+# At most this many organizations in the hands of one `sveden worker` (0: SVEDEN_SITES_IN_FLIGHT).
 SVEDEN_WORKER_SITES = 0
 
 # Documents the items link to are downloaded and read (crawler/docfetch.py, crawler/documents.py):
@@ -137,6 +141,9 @@ SVEDEN_DOCUMENT_BUDGET = 60  # documents downloaded per site; the rest are HEAD-
 SVEDEN_DOCUMENT_BYTES_BUDGET = 150 * 1024 * 1024  # bytes of documents per site
 SVEDEN_DOCUMENT_TIME_BUDGET = 60.0  # seconds of document downloads per site (0 = none)
 SVEDEN_DOCUMENT_CONCURRENCY = 6  # files read at once in the whole process (threads); downloads follow CONCURRENT_REQUESTS
+# Files downloaded and waiting to be read, in the whole process: past it, the next download waits (the
+# waiting moves the site's time budgets on). Bounds the temporary files when reading is the bottleneck.
+SVEDEN_DOCUMENT_BACKLOG = 24
 SVEDEN_DOCUMENT_TEXT_PAGES = 30  # PDF pages read for the text layer
 SVEDEN_DOCUMENT_TMPDIR = ""  # where documents wait for their analysis ("" = the system's temporary directory)
 # The facts of last month's documents (a SQLite file written by the orchestration; "" = none).

@@ -40,6 +40,7 @@ def _not_modified(sent: dict[str, str], asked) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, Route] = {}
     log: list[tuple[str, str]] = []
+    times: list[float] = []  # time.monotonic() of each request of ``log``
 
     def log_message(self, *args):  # quiet
         pass
@@ -55,6 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, with_body: bool):
         self.log.append((self.command, self.path))
+        self.times.append(time.monotonic())
         r = self._route()
         if r.delay:
             time.sleep(r.delay)
@@ -82,13 +84,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serve(routes: dict[str, Route], host: str = "127.0.0.1", port: int = 0):
-    handler = type("Handler", (_Handler,), {"routes": routes, "log": []})
+    handler = type("Handler", (_Handler,), {"routes": routes, "log": [], "times": []})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         server.log = handler.log  # type: ignore[attr-defined]
+        server.times = handler.times  # type: ignore[attr-defined]
         server.url = f"http://{host}:{server.server_address[1]}"  # type: ignore[attr-defined]
         yield server
     finally:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -52,6 +54,8 @@ class SvedenSpider(scrapy.Spider):
         # Sorted work: the same registry gives the same crawl order (determinism); the sites that took
         # longest last month first, so that none of them starts at the end and holds the run up.
         self.targets = sorted((Target.from_dict(t) for t in targets or []), key=lambda t: (-t.expected_seconds, t.org_id or "", t.url))
+        self.sites_open = 0  # seeds handed to the engine whose site has not ended yet
+        self.site_ended = asyncio.Event()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -70,6 +74,38 @@ class SvedenSpider(scrapy.Spider):
             meta={"sveden_target": target, "handle_httpstatus_list": ERROR_CODES, "sveden_role": "home"},
         )
 
+    def sites_limit(self) -> int:
+        return max(0, self.settings.getint("SVEDEN_SITES_IN_FLIGHT"))
+
+    def stall_patience(self) -> float:
+        """Seconds with no site ending after which one more is started anyway (a site's time budget
+        and its last downloads: every site ends well within it)."""
+        budget = self.settings.getfloat("SVEDEN_SITE_TIME_BUDGET")
+        return (budget if budget > 0 else 600.0) + 60.0
+
+    def end_site(self) -> None:
+        self.sites_open = max(0, self.sites_open - 1)
+        self.site_ended.set()
+
+    async def room_for_a_site(self) -> None:
+        """Wait while SVEDEN_SITES_IN_FLIGHT sites are open.
+
+        Scrapy hands a seed to the downloader whenever it has room, and a site's own requests bypass
+        the scheduler: without this bound every site of the registry would be open at once when the
+        work is CPU-bound (documents being read), each holding its pages and files, and the memory
+        would grow with the size of the region. A site that never reported its end (a lost seed)
+        must not stall the run: past the site time budget with no site ending, one more is let in.
+        """
+        limit = self.sites_limit()
+        while limit and self.sites_open >= limit:
+            self.site_ended.clear()
+            waited = time.monotonic()
+            try:
+                await asyncio.wait_for(self.site_ended.wait(), self.stall_patience())
+            except TimeoutError:
+                self.logger.warning("no site ended for %.0f s with %d open: starting one more", time.monotonic() - waited, self.sites_open)
+                return
+
     async def start(self) -> AsyncIterator[Any]:
         for target in self.targets:
             problem = validate_url(target.url)
@@ -82,6 +118,8 @@ class SvedenSpider(scrapy.Spider):
             if problem:
                 yield failed_site(target, None, "bad_url", problem)
                 continue
+            await self.room_for_a_site()
+            self.sites_open += 1
             yield request
 
     async def crawl_site(self, response: Response):
@@ -91,6 +129,8 @@ class SvedenSpider(scrapy.Spider):
         except Exception:  # one site's bug must not drop it from the run: it ends «error», logged
             self.logger.exception("gathering %s (%s) failed", target.url, target.org_id)
             artifact = failed_site(target, None, "error", "внутренняя ошибка при обходе сайта (подробности в журнале)")
+        finally:
+            self.end_site()
         yield artifact
 
     def site_failed(self, failure: Failure):
@@ -99,6 +139,7 @@ class SvedenSpider(scrapy.Spider):
         if retry is not None:
             yield retry
             return
+        self.end_site()
         yield failed_site(target, failure.value)
 
     def over_http(self, target: Target, exc: BaseException) -> scrapy.Request | None:

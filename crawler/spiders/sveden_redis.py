@@ -13,7 +13,7 @@ downloader and as each site ends, by the rule a plain ``sveden crawl`` follows f
 scheduler: while its downloader has room (fewer than CONCURRENT_REQUESTS requests in it), a
 batch (REDIS_START_URLS_BATCH_SIZE) of seeds waits in the shared scheduler queue. Seeds waiting
 there count whichever worker will take them, so workers never drain the targets into it ahead of
-need. ``SVEDEN_WORKER_SITES`` (0: none) caps the organizations a worker holds.
+need. ``SVEDEN_WORKER_SITES`` (0: ``SVEDEN_SITES_IN_FLIGHT``, as a plain crawl) caps the organizations a worker holds.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class SvedenRedisSpider(RedisMixin, SvedenSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup_redis(crawler)
-        spider.max_sites = crawler.settings.getint("SVEDEN_WORKER_SITES")
+        spider.max_sites = crawler.settings.getint("SVEDEN_WORKER_SITES") or spider.sites_limit()
         # scrapy-redis 0.9 sizes its batches by CONCURRENT_REQUESTS and ignores this setting.
         spider.redis_batch_size = crawler.settings.getint("REDIS_START_URLS_BATCH_SIZE") or spider.redis_batch_size
         spider.sites_running = 0  # crawl_site callbacks in progress
