@@ -64,6 +64,8 @@ def crawl(
     busgov: Annotated[bool, typer.Option("--busgov/--no-busgov", help="Собрать карточки bus.gov.ru и результаты НОК")] = True,
     redis: Annotated[str | None, typer.Option("--redis", metavar="АДРЕС", help="Распределённый обход: очередь в Redis (scrapy-redis), узлы — sveden worker")] = None,
     idle_close: Annotated[int, typer.Option("--idle-close", help="С --redis: завершить свой узел, если очередь пуста столько секунд")] = 10,
+    workers: Annotated[int, typer.Option("--workers", metavar="N", min=0,
+                                         help="С --redis: запустить на этой машине ещё N узлов sveden worker (один процесс обхода занимает одно ядро)")] = 0,
     setting: Annotated[list[str] | None, typer.Option("--set", metavar="КЛЮЧ=ЗНАЧЕНИЕ", help="Настройка обхода на этот запуск, например DOWNLOAD_DELAY=1 (можно несколько)")] = None,
 ) -> None:
     """Ежемесячный обход: все организации реестра (или выбранные), результаты — в базу данных."""
@@ -77,13 +79,16 @@ def crawl(
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         typer.echo(f"Ошибка: месяц должен быть в виде ГГГГ-ММ, получено «{month}»", err=True)
         raise typer.Exit(2)
+    if workers and not redis:
+        typer.echo("Ошибка: --workers делит обход через очередь Redis: укажите и --redis АДРЕС", err=True)
+        raise typer.Exit(2)
     try:
         overrides = validate_settings(parse_sets(setting or []))
     except SettingsError as exc:
         typer.echo(f"Ошибка: {exc}", err=True)
         raise typer.Exit(2) from None
     kwargs = dict(month=month, municipalities=municipality or [], org_ids=org or [], overrides=overrides, with_busgov=busgov,
-                  redis_url=redis, idle_close=idle_close)
+                  redis_url=redis, idle_close=idle_close, local_workers=workers)
     try:
         try:
             summary = run_monitoring(resume=resume or resume_or_start, **kwargs)

@@ -2,13 +2,18 @@
 
 One Scrapy process crawls all selected organizations concurrently (each site politely, in its
 own download slot); the storage pipeline commits each organization's result on its own, so a
-killed run continues with ``--resume`` without losing or duplicating anything.
+killed run continues with ``--resume`` without losing or duplicating anything. With Redis the
+organizations go through a shared queue instead, taken by this process, by ``sveden worker``
+processes on other machines and by ``--workers`` more on this one (one per core).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -286,6 +291,7 @@ def run_monitoring(
     redis_url: str | None = None,
     idle_close: int = 10,
     wait_workers: float = 600,
+    local_workers: int = 0,
 ) -> dict[str, Any]:
     from storage import db
 
@@ -295,10 +301,35 @@ def run_monitoring(
     if redis_url:
         check_redis(redis_url)
     with monitoring_guard(db_url):
-        return _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers)
+        return _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers, local_workers)
 
 
-def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers):
+def start_local_workers(n: int, redis_url: str, run_id: int, db_url: str, overrides: dict[str, Any], idle_close: int) -> list[subprocess.Popen]:
+    """``n`` more ``sveden worker`` processes of the run on this machine: a Scrapy process uses one
+    core, so a machine's other cores crawl through workers sharing the run's Redis queue."""
+    cmd = [sys.executable, "-m", "sveden.cli", "worker", "--redis", redis_url, "--run", str(run_id), "--idle-close", str(idle_close)]
+    for key, value in overrides.items():
+        cmd += ["--set", f"{key}={json.dumps(value, ensure_ascii=False)}"]
+    env = {**os.environ, "SVEDEN_DATABASE_URL": db_url}
+    return [subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL) for _ in range(n)]
+
+
+def end_local_workers(children: list[subprocess.Popen], timeout: float) -> None:
+    """The run is done: each local worker ends once the queue has been empty for its idle time."""
+    from crawler.progress import progress_log
+
+    for child in children:
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.terminate()
+            code = child.wait()
+        if code:
+            progress_log().warning("Узел sveden worker (процесс %d) завершился с кодом %s; его организации, если остались, — sveden crawl --resume",
+                                   child.pid, code)
+
+
+def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers, local_workers=0):
     plan = plan_run(db_url, month, municipalities or [], org_ids or [], resume, {k: v for k, v in overrides.items() if isinstance(v, (str, int, float, bool))})
     from crawler.progress import progress_log
 
@@ -310,8 +341,15 @@ def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, w
         push_targets(redis_url, plan.run_id, plan.targets)
         progress_log().info("Очередь обхода № %d в Redis: %d организаций; другие узлы: sveden worker --redis %s --run %d",
                             plan.run_id, len(plan.targets), redis_url, plan.run_id)
-        run_worker(redis_url, plan.run_id, db_url, overrides, idle_close, len(plan.targets), plan.busgov_targets if with_busgov else None)
-        wait_for_run(db_url, plan.run_id, plan.org_ids, wait_workers)
+        children = start_local_workers(local_workers, redis_url, plan.run_id, db_url, overrides, idle_close) if plan.targets else []
+        try:
+            run_worker(redis_url, plan.run_id, db_url, overrides, idle_close, len(plan.targets), plan.busgov_targets if with_busgov else None)
+            wait_for_run(db_url, plan.run_id, plan.org_ids, wait_workers)
+            end_local_workers(children, idle_close + 30)
+        finally:
+            for child in children:  # interrupted: the local workers go with the coordinator
+                if child.poll() is None:
+                    child.terminate()
     else:
         crawl_plan(plan, db_url, overrides, with_busgov)
     return close_run(db_url, plan)
