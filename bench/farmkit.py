@@ -49,7 +49,9 @@ finally:
         with open(os.environ["BENCH_PROFILE"], "w") as fh:
             json.dump(stage_seconds(profiler.last_session.root_frame()), fh)
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    print("BENCH " + json.dumps({{"maxrss_kb": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime}}), file=sys.stderr)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # local workers (sveden crawl --workers)
+    print("BENCH " + json.dumps({{"maxrss_kb": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime,
+                                  "children_maxrss_kb": kids.ru_maxrss, "children_cpu": kids.ru_utime + kids.ru_stime}}), file=sys.stderr)
 sys.exit(code)
 """
 
@@ -112,7 +114,8 @@ def run_sveden(args: list[str], db_url: str, profile: bool = False, timeout: flo
         raise SystemExit(f"sveden {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr[-3000:]}")
     stages = json.loads(Path(prof_path).read_text() or "{}") if profile else {}
     os.unlink(prof_path)
-    return {"seconds": seconds, "rss_mb": usage["maxrss_kb"] / 1024, "cpu": usage["cpu"], "stages": stages, "stdout": proc.stdout}
+    return {"seconds": seconds, "rss_mb": usage["maxrss_kb"] / 1024, "cpu": usage["cpu"], "stages": stages, "stdout": proc.stdout,
+            "children_rss_mb": usage.get("children_maxrss_kb", 0) / 1024, "children_cpu": usage.get("children_cpu", 0.0)}
 
 
 @contextlib.contextmanager

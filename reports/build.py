@@ -31,6 +31,7 @@ from reports.school import render_html as render_school
 FORMATS = ("html", "xlsx", "csv", "json", "pdf")
 DEFAULT_FORMATS = ("html", "xlsx", "csv", "json")
 PARTS = ("regional", "departments", "schools")
+FORK_MIN_SCHOOLS = 200  # below it a build takes seconds: forking would not pay for itself
 
 
 
@@ -102,14 +103,14 @@ def build_reports(
     session_factory = db.open_database(db_url)
     try:
         with session_factory() as session:
-            return _build(session, out, month, municipalities, org_ids, formats, parts, generated_at, progress)
+            return _build(session, out, month, municipalities, org_ids, formats, parts, generated_at, progress, db_url)
     except OSError as exc:
         raise data.ReportError(f"не удалось записать отчёт в {out}: {exc.strerror or exc}") from None
     finally:
         session_factory.kw["bind"].dispose()
 
 
-def _build(session, out: Path, month, municipalities, org_ids, formats, parts, generated_at, progress=None) -> BuildResult:  # noqa: ANN001
+def _build(session, out: Path, month, municipalities, org_ids, formats, parts, generated_at, progress=None, db_url=None) -> BuildResult:  # noqa: ANN001
     t0 = time.perf_counter()
     template_defects.settings()  # a bad SVEDEN_TEMPLATE_DEFECT_* is a Russian error before anything is written
     ds = data.load_dataset(session, month, municipalities, org_ids)
@@ -132,6 +133,54 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
             pdf_progress = pdf.Progress(total, progress, workers=min(pdf.default_workers(), total))
             pdf_progress.start()
 
+    wanted = [f for f in formats if f in ("xlsx", "csv", "json")]
+    forked, own = _fork(db_url, ds, trend, out, files, slugs, formats, parts, links, wanted, generated_at)
+    try:
+        return _build_rest(session, ds, trend, result, out, files, slugs, formats, parts, links, no_links, wanted, generated_at,
+                           pdf_jobs, pdf_progress, forked, own, t0)
+    finally:
+        if forked is not None:
+            forked.stop()
+
+
+def _fork(db_url, ds, trend, out, files, slugs, formats, parts, links, wanted, generated_at):  # noqa: ANN001, ANN202
+    """Chunks of the school pages, and the exports, in forked processes (reports.parallel) when the
+    build is big enough to gain from it; returns (the children or None, the schools left to this process)."""
+    from reports import parallel  # noqa: PLC0415
+
+    schools = [o for o in ds.scope if o in ds.current] if "schools" in parts and "html" in formats else []
+    workers = parallel.report_workers()
+    if "pdf" in formats or workers < 2 or len(schools) < FORK_MIN_SCHOOLS or not parallel.can_fork():
+        return None, None
+    size = -(-len(schools) // workers)
+    chunks = [schools[i:i + size] for i in range(0, len(schools), size)]
+    tasks = [lambda chunk=chunk: _school_chunk(db_url, ds, out, files, slugs, formats, links, chunk) for chunk in chunks[1:]]
+    if wanted:
+        tasks.append(lambda: [str(p) for p in _exports(db_url, ds, trend, out, wanted, generated_at)])
+    return parallel.Forked(tasks), chunks[0]
+
+
+def _school_chunk(db_url, ds, out, files, slugs, formats, links, orgs) -> list[str]:  # noqa: ANN001
+    from storage import db  # noqa: PLC0415
+
+    session_factory = db.open_database(db_url)  # its own connection: never the parent's
+    with session_factory() as session:
+        part = BuildResult(ds.month, out)
+        collections.deque(_schools(session, ds, out, files, slugs, formats, links, part, only=orgs), maxlen=0)
+        return [str(p) for p in part.schools]
+
+
+def _exports(db_url, ds, trend, out, wanted, generated_at) -> list[Path]:  # noqa: ANN001
+    from storage import db  # noqa: PLC0415
+
+    session_factory = db.open_database(db_url)
+    with session_factory() as session:
+        return exports.write_exports(session, ds, trend, out, wanted, generated_at)
+
+
+def _build_rest(session, ds, trend, result, out, files, slugs, formats, parts, links, no_links, wanted, generated_at,  # noqa: ANN001, PLR0913
+                pdf_jobs, pdf_progress, forked, own, t0) -> BuildResult:  # noqa: ANN001
+    html = "html" in formats
     # The life of each finding and the reviewers' decisions, for the regional and department reports.
     view = review_view.load(session, ds) if {"regional", "departments"} & set(parts) else None
     if "regional" in parts and html:
@@ -154,7 +203,7 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
 
     if "schools" in parts and ("html" in formats or "pdf" in formats):
         t = time.perf_counter()
-        school_pdfs = _schools(session, ds, out, files, slugs, formats, links, result)
+        school_pdfs = _schools(session, ds, out, files, slugs, formats, links, result, only=own)
         if "pdf" in formats:
             from reports import pdf  # noqa: PLC0415
 
@@ -162,14 +211,21 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
             pdf_jobs = []
         else:
             collections.deque(school_pdfs, maxlen=0)  # run the generator: it writes the HTML pages
+        if forked is not None:  # the other chunks, in the order of the scope; the exports last
+            done = forked.results()
+            forked = None
+            for paths in done[: len(done) - bool(wanted)]:
+                result.schools += [Path(p) for p in paths]
+            if wanted:
+                result.exports = [Path(p) for p in done[-1]]
+                result.timings["exports"] = 0.0  # in parallel with the schools
         result.timings["schools"] = time.perf_counter() - t
     if pdf_jobs:
         from reports import pdf  # noqa: PLC0415
 
         result.pdfs += pdf.write_many(pdf_jobs, progress=pdf_progress)
 
-    wanted = [f for f in formats if f in ("xlsx", "csv", "json")]
-    if wanted:
+    if wanted and "exports" not in result.timings:
         t = time.perf_counter()
         result.exports = exports.write_exports(session, ds, trend, out, wanted, generated_at)
         result.timings["exports"] = time.perf_counter() - t
@@ -178,11 +234,12 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
 
 
 def _schools(session, ds: data.Dataset, out: Path, files: dict[str, str], slugs: dict[str, str], formats, links: monthly.Links,  # noqa: ANN001
-             result: BuildResult) -> Iterator[tuple[str, Path]]:
-    """Write the school pages (HTML); yields the (page, path) of each PDF to make, one at a time."""
+             result: BuildResult, only: Sequence[str] | None = None) -> Iterator[tuple[str, Path]]:
+    """Write the school pages (HTML) of the scope (or of ``only``); yields the (page, path) of each PDF
+    to make, one at a time."""
     from storage import repository  # noqa: PLC0415
 
-    with_result = [o for o in ds.scope if o in ds.current]
+    with_result = [o for o in (ds.scope if only is None else only) if o in ds.current]
     prev_ids = {ds.previous[o].id: o for o in with_result if o in ds.previous and ds.previous[o].checked}
     prev_fails = data.previous_fails(session, prev_ids)
     prev_by_org = {o: prev_fails.get(cid, []) for cid, o in prev_ids.items()}

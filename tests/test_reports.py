@@ -18,6 +18,7 @@ import subprocess
 import sys
 import zlib
 from collections import Counter
+from datetime import UTC, datetime
 from contextlib import ExitStack
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -782,3 +783,53 @@ def test_same_reports_from_postgresql(world, pg_url, tmp_path):
     for slug in ("gorod", "rayon", "severnyy-rayon"):
         a, b = (page(tmp_path / side / "departments" / f"{slug}.html") for side in ("pg", "lite"))
         assert shown(a) == shown(b) and shown(a)
+
+
+def test_a_build_in_forked_processes_writes_what_the_sequential_one_writes(world, tmp_path, monkeypatch):
+    """The school pages in chunks and the exports in forked children (reports.parallel): the same
+    files, byte for byte (CSV, JSON, HTML), listed in the same order."""
+    from reports import build
+
+    at = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    formats = ("html", "xlsx", "csv", "json")
+    monkeypatch.setenv("SVEDEN_REPORT_WORKERS", "1")
+    one = build.build_reports(world["db_url"], tmp_path / "one", OCT, formats=formats, generated_at=at)
+    monkeypatch.setenv("SVEDEN_REPORT_WORKERS", "3")
+    monkeypatch.setattr(build, "FORK_MIN_SCHOOLS", 1)
+    from reports import parallel
+
+    started, real = [], parallel.Forked.__init__
+    monkeypatch.setattr(parallel.Forked, "__init__", lambda self, tasks: (started.append(len(tasks)), real(self, tasks))[1])
+    many = build.build_reports(world["db_url"], tmp_path / "many", OCT, formats=formats, generated_at=at)
+    assert started and started[0] >= 2  # school chunks beside this process's own, and the exports, were forked
+    assert [p.name for p in many.schools] == [p.name for p in one.schools] and len(one.schools) >= 3
+    assert [p.name for p in many.exports] == [p.name for p in one.exports]
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "many") for p in (tmp_path / "many").rglob("*") if p.is_file())
+    for rel in files:
+        if rel.suffix != ".xlsx":  # the workbook records the moment it was saved
+            assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "many" / rel).read_bytes(), rel
+
+
+def _fails_as_a_report_error():
+    from reports.data import ReportError
+
+    raise ReportError("нет данных за месяц")
+
+
+def _fails_on_disk():
+    raise OSError(28, "No space left on device", "/out/x.html")
+
+
+def test_a_failure_in_a_forked_part_is_raised_in_the_parent_as_in_a_sequential_build():
+    from reports.data import ReportError
+    from reports.parallel import Forked
+
+    assert Forked([lambda: 1, lambda: [2]]).results() == [1, [2]]
+    with pytest.raises(ReportError, match="нет данных за месяц"):
+        Forked([lambda: 1, _fails_as_a_report_error]).results()
+    with pytest.raises(OSError) as info:
+        Forked([_fails_on_disk]).results()
+    assert info.value.strerror == "No space left on device" and info.value.filename == "/out/x.html"
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        Forked([lambda: 1 / 0]).results()
