@@ -19,15 +19,19 @@ from typing import Any
 from reports.data import ReportError
 
 
-def report_workers() -> int:
-    """Processes for a report build: ``SVEDEN_REPORT_WORKERS`` when set, otherwise one per available core."""
-    explicit = os.environ.get("SVEDEN_REPORT_WORKERS", "").strip()
+def workers_from(variable: str) -> int:
+    """Processes for a part of a build: the environment ``variable`` when set, otherwise one per available core."""
+    explicit = os.environ.get(variable, "").strip()
     if explicit.isdigit() and int(explicit) > 0:
         return int(explicit)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def report_workers() -> int:
+    return workers_from("SVEDEN_REPORT_WORKERS")
 
 
 def can_fork() -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -78,13 +77,9 @@ def _job(args: tuple[str, str]) -> tuple[str, int]:
 
 def default_workers() -> int:
     """Processes for PDF rendering: ``SVEDEN_PDF_WORKERS`` when set, otherwise one per available core."""
-    explicit = os.environ.get("SVEDEN_PDF_WORKERS", "").strip()
-    if explicit.isdigit() and int(explicit) > 0:
-        return int(explicit)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    from reports.parallel import workers_from  # noqa: PLC0415
+
+    return workers_from("SVEDEN_PDF_WORKERS")
 
 
 def write_many(jobs: Iterable[tuple[str, Path]], workers: int | None = None, progress: ProgressCallback | None = None) -> list[Path]:
