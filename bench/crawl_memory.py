@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,40 +25,37 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import farmkit  # noqa: E402
 from limit import FAST, crawl_args  # noqa: E402
 
-SAMPLER = r'''
-import ctypes, json, os, runpy, sys, threading, time
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
-try:
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallinfo2.restype = MallInfo2
-except (OSError, AttributeError):
-    libc = None
-out = open(os.environ["BENCH_MEMORY_OUT"], "w")
-def rss_mb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-def sample():
-    t0 = time.monotonic()
-    while True:
-        rec = {"t": round(time.monotonic() - t0, 1), "rss_mb": round(rss_mb(), 1), "py_blocks": sys.getallocatedblocks()}
-        if libc is not None:
-            mi = libc.mallinfo2()
-            rec.update(heap_mb=round((mi.arena + mi.hblkhd) / 2**20, 1), heap_used_mb=round(mi.uordblks / 2**20, 1))
-        out.write(json.dumps(rec) + "\n")
-        out.flush()
-        time.sleep(float(os.environ["BENCH_MEMORY_EVERY"]))
-threading.Thread(target=sample, daemon=True).start()
-sys.argv = ["sveden"] + sys.argv[1:]
-code = 0
-try:
-    runpy.run_module("sveden.cli", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-sys.exit(code)
-'''
+def start_sampler(path: str, every: float) -> None:
+    """In the crawl process (farmkit's child): a daemon thread appending a JSON line every ``every`` s."""
+    import ctypes
+    import threading
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+    except (OSError, AttributeError):  # not glibc, or older than 2.33
+        libc = None
+    out = open(path, "w")  # noqa: SIM115 - written until the process ends
+
+    def rss_mb() -> float:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+    def sample() -> None:
+        t0 = time.monotonic()
+        while True:
+            rec = {"t": round(time.monotonic() - t0, 1), "rss_mb": round(rss_mb(), 1), "py_blocks": sys.getallocatedblocks()}
+            if libc is not None:
+                mi = libc.mallinfo2()
+                rec.update(heap_mb=round((mi.arena + mi.hblkhd) / 2**20, 1), heap_used_mb=round(mi.uordblks / 2**20, 1))
+            out.write(json.dumps(rec) + "\n")
+            out.flush()
+            time.sleep(every)
+
+    threading.Thread(target=sample, daemon=True).start()
 
 
 def measure(n: int, seed: int, every: float, sets: list[str]) -> dict:
@@ -67,16 +63,11 @@ def measure(n: int, seed: int, every: float, sets: list[str]) -> dict:
 
     with serve(generate(n, seed=seed)) as farm, farmkit.database("sqlite") as url, tempfile.NamedTemporaryFile(suffix=".jsonl") as samples:
         farmkit.import_registry(farm, url)
-        env = {**farmkit.bench_env(url), "BENCH_MEMORY_OUT": samples.name, "BENCH_MEMORY_EVERY": str(every)}
-        started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", SAMPLER, *crawl_args([*FAST, *sets])], env=env, capture_output=True, text=True, cwd=farmkit.REPO)
-        wall = time.perf_counter() - started
-        if proc.returncode:
-            raise SystemExit(f"sveden crawl exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+        crawl = farmkit.run_sveden(crawl_args([*FAST, *sets]), url, extra_env={"BENCH_MEMORY_OUT": samples.name, "BENCH_MEMORY_EVERY": str(every)})
         rows = [json.loads(line) for line in Path(samples.name).read_text().splitlines() if line.strip()]
     rss = [r["rss_mb"] for r in rows]
     at = {f"rss_at_{q}": rss[min(len(rss) - 1, int(len(rss) * q / 4))] for q in (1, 2, 3)}
-    return {"sites": n, "sets": sets, "wall_s": wall, "peak_rss_mb": max(rss), **at, "samples": rows}
+    return {"sites": n, "sets": sets, "wall_s": crawl["seconds"], "cpu_s": crawl["cpu"], "peak_rss_mb": crawl["rss_mb"], **at, "samples": rows}
 
 
 def main() -> None:

@@ -31,6 +31,9 @@ PG_ADMIN = os.environ.get("SVEDEN_BENCH_POSTGRES", "postgresql+psycopg://root@12
 CHILD = f"""
 import json, os, resource, runpy, sys
 sys.path.insert(0, {str(BENCH)!r})
+if os.environ.get("BENCH_MEMORY_OUT"):  # bench/crawl_memory.py: a thread sampling this process's memory
+    from crawl_memory import start_sampler
+    start_sampler(os.environ["BENCH_MEMORY_OUT"], float(os.environ.get("BENCH_MEMORY_EVERY", "5")))
 profiler = None
 if os.environ.get("BENCH_PROFILE"):
     from pyinstrument import Profiler
@@ -96,9 +99,10 @@ def bench_env(db_url: str) -> dict[str, str]:
             "PYTHONPATH": str(REPO)}
 
 
-def run_sveden(args: list[str], db_url: str, profile: bool = False, timeout: float | None = None) -> dict[str, Any]:
+def run_sveden(args: list[str], db_url: str, profile: bool = False, timeout: float | None = None,
+               extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """``sveden ARGS`` in a child process: wall seconds, peak RSS (MB), CPU seconds, stage seconds."""
-    env = bench_env(db_url)
+    env = {**bench_env(db_url), **(extra_env or {})}
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         prof_path = fh.name
     if profile:
