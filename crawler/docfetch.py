@@ -24,6 +24,7 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +45,14 @@ SIGNATURE_MAX_BYTES = 1 << 20
 NOT_SAVED = {"error_kind": "not_read", "error": "документ не прочитан: не удалось сохранить его для проверки"}
 _limits: dict[int, asyncio.Semaphore] = {}  # per event loop: one process-wide limit
 _backlogs: dict[int, Backlog] = {}  # per event loop, as _limits
+
+
+def _per_loop(store: dict[int, Any], make: Callable[[], Any]) -> Any:
+    """The process-wide object of the running event loop (a crawl's), made on first use."""
+    key = id(asyncio.get_running_loop())
+    if key not in store:
+        store[key] = make()
+    return store[key]
 
 
 class Backlog:
@@ -233,17 +242,10 @@ class DocumentFetcher:
         self.wait_since = 0.0
 
     def _limit(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        key = id(loop)
-        if key not in _limits:
-            _limits[key] = asyncio.Semaphore(self.concurrency)
-        return _limits[key]
+        return _per_loop(_limits, lambda: asyncio.Semaphore(self.concurrency))
 
     def _backlog(self) -> Backlog:
-        key = id(asyncio.get_running_loop())
-        if key not in _backlogs:
-            _backlogs[key] = Backlog(self.backlog_limit)
-        return _backlogs[key]
+        return _per_loop(_backlogs, lambda: Backlog(self.backlog_limit))
 
     async def wait_for_reading(self) -> None:
         """Wait for room in the process's backlog; the time any of the site's downloads waited (once,

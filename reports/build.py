@@ -13,6 +13,7 @@ sorting tables, no external resources).
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import time
 from collections.abc import Iterator, Sequence
@@ -135,12 +136,53 @@ def _build(session, out: Path, month, municipalities, org_ids, formats, parts, g
 
     wanted = [f for f in formats if f in ("xlsx", "csv", "json")]
     forked, own = _fork(db_url, ds, trend, out, files, slugs, formats, parts, links, wanted, generated_at)
-    try:
-        return _build_rest(session, ds, trend, result, out, files, slugs, formats, parts, links, no_links, wanted, generated_at,
-                           pdf_jobs, pdf_progress, forked, own, t0)
-    finally:
-        if forked is not None:
-            forked.stop()
+    with forked or contextlib.nullcontext():  # an error here stops the children
+        # The life of each finding and the reviewers' decisions, for the regional and department reports.
+        view = review_view.load(session, ds) if {"regional", "departments"} & set(parts) else None
+        if "regional" in parts and html:
+            t = time.perf_counter()
+            result.regional = _write(out / "index.html", monthly.render_regional(ds, trend, files, slugs, links, generated_at, template_defects.find(session, ds),
+                                                                                  review=review_view.regional(ds, view, slugs)))
+            result.timings["regional"] = time.perf_counter() - t
+
+        if "departments" in parts and ("html" in formats or "pdf" in formats):
+            t = time.perf_counter()
+            changes = data.item_changes(session, ds)
+            for muni in ds.municipalities:
+                name = slugs[muni]
+                review = review_view.department(ds, view, muni, files)  # leads with what changed, overdue included
+                if html:
+                    result.departments.append(_write(out / "departments" / f"{name}.html", monthly.render_department(ds, trend, muni, changes, files, links, generated_at, review=review)))
+                if "pdf" in formats:
+                    pdf_jobs.append((monthly.render_department(ds, trend, muni, changes, files, no_links, generated_at, interactive=False, review=review), out / "departments" / f"{name}.pdf"))
+            result.timings["departments"] = time.perf_counter() - t
+
+        if "schools" in parts and ("html" in formats or "pdf" in formats):
+            t = time.perf_counter()
+            school_pdfs = _schools(session, ds, out, files, slugs, formats, links, result, only=own)
+            if "pdf" in formats:
+                from reports import pdf  # noqa: PLC0415
+
+                result.pdfs += pdf.write_many(itertools.chain(pdf_jobs, school_pdfs), progress=pdf_progress)
+                pdf_jobs = []
+            else:
+                collections.deque(school_pdfs, maxlen=0)  # run the generator: it writes the HTML pages
+            if forked is not None:  # the other chunks, in the order of the scope; the exports beside them
+                done = forked.results()
+                result.schools += [Path(p) for name, paths in done.items() if name != "exports" for p in paths]
+                result.exports = [Path(p) for p in done.get("exports", [])]
+            result.timings["schools"] = time.perf_counter() - t
+        if pdf_jobs:
+            from reports import pdf  # noqa: PLC0415
+
+            result.pdfs += pdf.write_many(pdf_jobs, progress=pdf_progress)
+
+        if wanted and forked is None:
+            t = time.perf_counter()
+            result.exports = exports.write_exports(session, ds, trend, out, wanted, generated_at)
+            result.timings["exports"] = time.perf_counter() - t
+        result.timings["total"] = time.perf_counter() - t0
+        return result
 
 
 def _fork(db_url, ds, trend, out, files, slugs, formats, parts, links, wanted, generated_at):  # noqa: ANN001, ANN202
@@ -154,83 +196,28 @@ def _fork(db_url, ds, trend, out, files, slugs, formats, parts, links, wanted, g
         return None, None
     size = -(-len(schools) // workers)
     chunks = [schools[i:i + size] for i in range(0, len(schools), size)]
-    tasks = [lambda chunk=chunk: _school_chunk(db_url, ds, out, files, slugs, formats, links, chunk) for chunk in chunks[1:]]
+    tasks = {f"schools {i}": lambda chunk=chunk: _school_chunk(db_url, ds, out, files, slugs, formats, links, chunk) for i, chunk in enumerate(chunks[1:])}
     if wanted:
-        tasks.append(lambda: [str(p) for p in _exports(db_url, ds, trend, out, wanted, generated_at)])
+        tasks["exports"] = lambda: _in_own_session(db_url, lambda session: exports.write_exports(session, ds, trend, out, wanted, generated_at))
     return parallel.Forked(tasks), chunks[0]
 
 
-def _school_chunk(db_url, ds, out, files, slugs, formats, links, orgs) -> list[str]:  # noqa: ANN001
-    from storage import db  # noqa: PLC0415
-
-    session_factory = db.open_database(db_url)  # its own connection: never the parent's
-    with session_factory() as session:
-        part = BuildResult(ds.month, out)
-        collections.deque(_schools(session, ds, out, files, slugs, formats, links, part, only=orgs), maxlen=0)
-        return [str(p) for p in part.schools]
-
-
-def _exports(db_url, ds, trend, out, wanted, generated_at) -> list[Path]:  # noqa: ANN001
+def _in_own_session(db_url, work):  # noqa: ANN001, ANN202
+    """``work(session)`` on a connection of its own (in a forked child: never the parent's); paths as text."""
     from storage import db  # noqa: PLC0415
 
     session_factory = db.open_database(db_url)
     with session_factory() as session:
-        return exports.write_exports(session, ds, trend, out, wanted, generated_at)
+        return [str(p) for p in work(session)]
 
 
-def _build_rest(session, ds, trend, result, out, files, slugs, formats, parts, links, no_links, wanted, generated_at,  # noqa: ANN001, PLR0913
-                pdf_jobs, pdf_progress, forked, own, t0) -> BuildResult:  # noqa: ANN001
-    html = "html" in formats
-    # The life of each finding and the reviewers' decisions, for the regional and department reports.
-    view = review_view.load(session, ds) if {"regional", "departments"} & set(parts) else None
-    if "regional" in parts and html:
-        t = time.perf_counter()
-        result.regional = _write(out / "index.html", monthly.render_regional(ds, trend, files, slugs, links, generated_at, template_defects.find(session, ds),
-                                                                              review=review_view.regional(ds, view, slugs)))
-        result.timings["regional"] = time.perf_counter() - t
+def _school_chunk(db_url, ds, out, files, slugs, formats, links, orgs) -> list[str]:  # noqa: ANN001
+    def write(session):  # noqa: ANN001, ANN202
+        part = BuildResult(ds.month, out)
+        collections.deque(_schools(session, ds, out, files, slugs, formats, links, part, only=orgs), maxlen=0)
+        return part.schools
 
-    if "departments" in parts and ("html" in formats or "pdf" in formats):
-        t = time.perf_counter()
-        changes = data.item_changes(session, ds)
-        for muni in ds.municipalities:
-            name = slugs[muni]
-            review = review_view.department(ds, view, muni, files)  # leads with what changed, overdue included
-            if html:
-                result.departments.append(_write(out / "departments" / f"{name}.html", monthly.render_department(ds, trend, muni, changes, files, links, generated_at, review=review)))
-            if "pdf" in formats:
-                pdf_jobs.append((monthly.render_department(ds, trend, muni, changes, files, no_links, generated_at, interactive=False, review=review), out / "departments" / f"{name}.pdf"))
-        result.timings["departments"] = time.perf_counter() - t
-
-    if "schools" in parts and ("html" in formats or "pdf" in formats):
-        t = time.perf_counter()
-        school_pdfs = _schools(session, ds, out, files, slugs, formats, links, result, only=own)
-        if "pdf" in formats:
-            from reports import pdf  # noqa: PLC0415
-
-            result.pdfs += pdf.write_many(itertools.chain(pdf_jobs, school_pdfs), progress=pdf_progress)
-            pdf_jobs = []
-        else:
-            collections.deque(school_pdfs, maxlen=0)  # run the generator: it writes the HTML pages
-        if forked is not None:  # the other chunks, in the order of the scope; the exports last
-            done = forked.results()
-            forked = None
-            for paths in done[: len(done) - bool(wanted)]:
-                result.schools += [Path(p) for p in paths]
-            if wanted:
-                result.exports = [Path(p) for p in done[-1]]
-                result.timings["exports"] = 0.0  # in parallel with the schools
-        result.timings["schools"] = time.perf_counter() - t
-    if pdf_jobs:
-        from reports import pdf  # noqa: PLC0415
-
-        result.pdfs += pdf.write_many(pdf_jobs, progress=pdf_progress)
-
-    if wanted and "exports" not in result.timings:
-        t = time.perf_counter()
-        result.exports = exports.write_exports(session, ds, trend, out, wanted, generated_at)
-        result.timings["exports"] = time.perf_counter() - t
-    result.timings["total"] = time.perf_counter() - t0
-    return result
+    return _in_own_session(db_url, write)
 
 
 def _schools(session, ds: data.Dataset, out: Path, files: dict[str, str], slugs: dict[str, str], formats, links: monthly.Links,  # noqa: ANN001

@@ -55,28 +55,35 @@ def _child(task: Callable[[], Any], conn) -> None:  # noqa: ANN001
 
 
 class Forked:
-    """Tasks started at once in forked children; :meth:`results` waits for them, in order."""
+    """Named tasks started at once in forked children; :meth:`results` waits for them. As a context
+    manager, leaving stops the children still running (the parent failed before it asked for them)."""
 
-    def __init__(self, tasks: list[Callable[[], Any]]):
+    def __init__(self, tasks: dict[str, Callable[[], Any]]):
         ctx = multiprocessing.get_context("fork")
-        self.running = []
-        for task in tasks:
+        self.running = {}
+        for name, task in tasks.items():
             receive, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_child, args=(task, send), daemon=True)
             proc.start()
             send.close()
-            self.running.append((proc, receive))
+            self.running[name] = (proc, receive)
 
-    def results(self) -> list[Any]:
-        out, failure = [], None
-        for proc, receive in self.running:
+    def __enter__(self) -> Forked:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def results(self) -> dict[str, Any]:
+        out, failure = {}, None
+        for name, (proc, receive) in self.running.items():
             try:
                 kind, value = receive.recv()
             except EOFError:  # killed (out of memory?) before it could answer
                 kind, value = "report_error", "процесс построения отчёта завершился аварийно (возможно, не хватило памяти)"
             proc.join()
             if kind == "ok":
-                out.append(value)
+                out[name] = value
             elif failure is None:
                 failure = (kind, value)
         if failure is not None:
@@ -89,7 +96,7 @@ class Forked:
         return out
 
     def stop(self) -> None:
-        for proc, _ in self.running:
+        for proc, _ in self.running.values():
             if proc.is_alive():
                 proc.terminate()
                 proc.join()

@@ -8,7 +8,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from sitekit import Route, serve
+from sitekit import Route, page, serve
 
 FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_TIMEOUT=5", "--set", "RETRY_TIMES=0",
         # Real pages link documents on their original hosts: never let a test reach the internet.
@@ -39,3 +39,17 @@ def item(result: dict, section: str, itemprop: str, parent: str = "") -> dict:
     matches = [i for i in result["items"] if i["section"] == section and i["itemprop"] == itemprop and i["parent"] == parent]
     assert len(matches) == 1, (section, parent, itemprop)
     return matches[0]
+
+
+def import_slow_schools(stack: ExitStack, n: int, tmp: Path, env: dict[str, str]) -> list:
+    """Serve ``n`` schools whose home page takes 1.5 s and import them as the registry (``env`` names the
+    database): a site stays in a process's hands long enough for a second process to take its share."""
+    site = {"/": Route(page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ").body, delay=1.5),
+            "/sveden/": page('<a href="/sveden/common/">Основные сведения</a>'),
+            "/sveden/common/": page('<span itemprop="fullName">МБОУ СОШ</span>')}
+    servers = [stack.enter_context(serve(site)) for _ in range(n)]
+    lines = ["id,name,type,municipality,url"] + [f"org{i:02d},Школа {i},school,Город,{s.url}/" for i, s in enumerate(servers)]
+    (tmp / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    imported = subprocess.run([sys.executable, "-m", "sveden.cli", "registry", "import", str(tmp / "r.csv")], env=env, cwd=REPO, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr[-2000:]
+    return servers

@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sitekit import Route, page, serve
+from crawlkit import import_slow_schools
 from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,17 +28,11 @@ def test_two_workers_share_a_run_without_duplicates(pg_url, tmp_path):
     redis.Redis.from_url(REDIS).ping()
     namespace = f"sveden-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "SVEDEN_DATABASE_URL": pg_url, "SVEDEN_REDIS_NAMESPACE": namespace}
-    site = {"/": Route(page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ").body, delay=1.5),
-            "/sveden/": page('<a href="/sveden/common/">Основные сведения</a>'),
-            "/sveden/common/": page('<span itemprop="fullName">МБОУ СОШ</span>')}
     # One organization in hand per process, each ≥ 1.5 s: the coordinator alone would need ≥ 24 s,
     # time enough for the second process to start on a busy machine and take its share.
     n = 16
     with ExitStack() as stack:
-        servers = [stack.enter_context(serve(site)) for _ in range(n)]
-        lines = ["id,name,type,municipality,url"] + [f"org{i:02d},Школа {i},school,Город,{s.url}/" for i, s in enumerate(servers)]
-        (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        assert subprocess.run([*SVEDEN, "registry", "import", str(tmp_path / "r.csv")], env=env, cwd=REPO, capture_output=True).returncode == 0
+        servers = import_slow_schools(stack, n, tmp_path, env)
         coordinator = subprocess.Popen(
             [*SVEDEN, "crawl", "--month", "2026-08", "--no-busgov", "--redis", REDIS, "--idle-close", "3", *FAST, "--set", "CONCURRENT_REQUESTS=2", "--set", "SVEDEN_WORKER_SITES=1"],
             env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

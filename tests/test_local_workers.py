@@ -10,7 +10,7 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
-from sitekit import Route, page, serve
+from crawlkit import import_slow_schools
 from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,15 +26,9 @@ def test_local_workers_share_the_run_on_sqlite(tmp_path):
     namespace = f"sveden-test-{uuid.uuid4().hex[:8]}"
     db_url = f"sqlite:///{tmp_path / 'sveden.db'}"
     env = {**os.environ, "SVEDEN_DATABASE_URL": db_url, "SVEDEN_REDIS_NAMESPACE": namespace, "SVEDEN_ALLOW_PRIVATE_ADDRESSES": "1"}
-    site = {"/": Route(page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ").body, delay=1.5),
-            "/sveden/": page('<a href="/sveden/common/">Основные сведения</a>'),
-            "/sveden/common/": page('<span itemprop="fullName">МБОУ СОШ</span>')}
     n = 16  # one organization in hand per process, ≥ 1.5 s each: the local worker has time to start and take its share
     with ExitStack() as stack:
-        servers = [stack.enter_context(serve(site)) for _ in range(n)]
-        lines = ["id,name,type,municipality,url"] + [f"org{i:02d},Школа {i},school,Город,{s.url}/" for i, s in enumerate(servers)]
-        (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        assert subprocess.run([*SVEDEN, "registry", "import", str(tmp_path / "r.csv")], env=env, cwd=REPO, capture_output=True).returncode == 0
+        servers = import_slow_schools(stack, n, tmp_path, env)
         proc = subprocess.run(
             [*SVEDEN, "crawl", "--month", "2026-08", "--no-busgov", "--redis", REDIS, "--workers", "1", "--idle-close", "3", *FAST,
              "--set", "CONCURRENT_REQUESTS=2", "--set", "SVEDEN_WORKER_SITES=1"],

@@ -825,11 +825,11 @@ def test_a_failure_in_a_forked_part_is_raised_in_the_parent_as_in_a_sequential_b
     from reports.data import ReportError
     from reports.parallel import Forked
 
-    assert Forked([lambda: 1, lambda: [2]]).results() == [1, [2]]
+    assert Forked({"a": lambda: 1, "b": lambda: [2]}).results() == {"a": 1, "b": [2]}
     with pytest.raises(ReportError, match="нет данных за месяц"):
-        Forked([lambda: 1, _fails_as_a_report_error]).results()
+        Forked({"a": lambda: 1, "b": _fails_as_a_report_error}).results()
     with pytest.raises(OSError) as info:
-        Forked([_fails_on_disk]).results()
+        Forked({"a": _fails_on_disk}).results()
     assert info.value.strerror == "No space left on device" and info.value.filename == "/out/x.html"
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-        Forked([lambda: 1 / 0]).results()
+        Forked({"a": lambda: 1 / 0}).results()
