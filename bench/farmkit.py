@@ -123,10 +123,15 @@ def run_sveden(args: list[str], db_url: str, profile: bool = False, timeout: flo
 
 
 @contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a PostgreSQL database created (and dropped) for the run."""
+def database(kind: str, template: str | None = None) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a PostgreSQL database created (and dropped) for the run;
+    ``template`` (PostgreSQL: a database URL) makes it a copy of that database."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
+            if template:
+                import shutil
+
+                shutil.copyfile(template.removeprefix("sqlite:///"), f"{tmp}/bench.sqlite")
             yield f"sqlite:///{tmp}/bench.sqlite"
         return
     from sqlalchemy import create_engine, text
@@ -135,7 +140,8 @@ def database(kind: str) -> Iterator[str]:
     name = f"sveden_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
     finally:

@@ -26,7 +26,7 @@ import farmkit  # noqa: E402
 from limit import MONTH  # noqa: E402
 
 
-def site_durations(db_url: str) -> list[dict]:
+def site_durations(db_url: str, month: str | None = None) -> list[dict]:
     from sqlalchemy import select
 
     from storage import db, repository
@@ -36,7 +36,12 @@ def site_durations(db_url: str) -> list[dict]:
     out = []
     try:
         with factory() as session:
-            for check_id, org_id, outcome in session.execute(select(Check.id, Check.org_id, Check.outcome)):
+            query = select(Check.id, Check.org_id, Check.outcome)
+            if month:  # a database holding earlier months too (bench/workers.py --history)
+                from storage.models import Run
+
+                query = query.join(Run, Run.id == Check.run_id).where(Run.month == month)
+            for check_id, org_id, outcome in session.execute(query):
                 art = repository.load_artifact(session, check_id) or {}
                 stats = art.get("stats") or {}
                 out.append({"org_id": org_id, "outcome": outcome, "seconds": float(stats.get("seconds") or 0), "pages": int(stats.get("pages") or 0),

@@ -1,6 +1,6 @@
 """1 against 2 `sveden worker` processes over Redis and PostgreSQL, on the latency farm (issue 19, part 4).
 
-    .venv/bin/python bench/workers.py [--sites 200] [--seed 11] [--redis redis://127.0.0.1:6379/0] [--set KEY=VALUE ...] [--json]
+    .venv/bin/python bench/workers.py [--sites 200] [--seed 11] [--history] [--redis redis://127.0.0.1:6379/0] [--set KEY=VALUE ...] [--json]
 
 Both runs crawl the same farm (testbed.farm.spec.REAL_NETWORK: latency, slow and dead sites)
 into a fresh PostgreSQL database each, with the product's polite defaults plus ``--set``:
@@ -8,6 +8,10 @@ into a fresh PostgreSQL database each, with the product's polite defaults plus `
 - 1 worker: ``sveden crawl --redis`` alone (the coordinator is a worker too);
 - 2 workers: the same, and one ``sveden worker --redis … --run ID`` started as soon as the run
   exists.
+
+``--history``: a month the region runs every month after its first. The previous month is crawled
+first (2 workers, not timed); both timed runs start from a copy of that database, so the slowest
+sites of last month start first and unchanged documents answer 304 or keep their hash.
 
 Printed: wall time of each (coordinator start → run finished), how many organizations each
 process crawled, and the speed-up (target ≥ 1.7×).
@@ -30,6 +34,7 @@ import farmkit  # noqa: E402
 from limit import MONTH  # noqa: E402
 
 IDLE_CLOSE = "3"
+PREVIOUS_MONTH = "2025-12"
 
 
 def wait_for_run_id(db_url: str, proc: subprocess.Popen, timeout: float = 120) -> int:
@@ -58,38 +63,57 @@ def run(n: int, seed: int, redis_url: str, workers: int, sets: list[str]) -> dic
     from testbed.farm import generate, serve
     from testbed.farm.spec import REAL_NETWORK
 
-    farm = generate(n, seed=seed, network=REAL_NETWORK)
+    with serve(generate(n, seed=seed, network=REAL_NETWORK)) as farm, farmkit.database("postgres") as url:
+        farmkit.import_registry(farm, url)
+        return timed_run(url, n, redis_url, workers, sets, MONTH)
+
+
+def timed_run(url: str, n: int, redis_url: str, workers: int, sets: list[str], month: str) -> dict:
+    """One monthly run of the registry in ``url`` on ``workers`` processes: wall time and shares."""
     namespace = f"sveden-bench-{uuid.uuid4().hex[:8]}"
     set_args = [a for s in sets for a in ("--set", s)]
-    with serve(farm) as farm, farmkit.database("postgres") as url:
-        farmkit.import_registry(farm, url)
-        env = {**farmkit.bench_env(url), "SVEDEN_REDIS_NAMESPACE": namespace}
-        started = time.perf_counter()
-        coord = subprocess.Popen([sys.executable, "-m", "sveden.cli", "crawl", "--month", MONTH, "--no-busgov", "--redis", redis_url,
-                                  "--idle-close", IDLE_CLOSE, *set_args], env=env, cwd=farmkit.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        others = []
-        if workers > 1:
-            run_id = wait_for_run_id(url, coord)
-            others = [subprocess.Popen([sys.executable, "-m", "sveden.cli", "worker", "--redis", redis_url, "--run", str(run_id), "--idle-close", IDLE_CLOSE,
-                                        *set_args], env=env, cwd=farmkit.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                      for _ in range(workers - 1)]
-        out, err = coord.communicate()
-        wall = time.perf_counter() - started
-        for w in others:
-            w.communicate(timeout=120)
-        if coord.returncode:
-            raise SystemExit(out + err[-3000:])
-        per_worker = site_workers(url)
-        cleanup_redis(redis_url, namespace)
-    return {"sites": n, "workers": workers, "wall_s": wall, "per_worker": per_worker, "sets": sets}
+    env = {**farmkit.bench_env(url), "SVEDEN_REDIS_NAMESPACE": namespace}
+    started = time.perf_counter()
+    coord = subprocess.Popen([sys.executable, "-m", "sveden.cli", "crawl", "--month", month, "--no-busgov", "--redis", redis_url,
+                              "--idle-close", IDLE_CLOSE, *set_args], env=env, cwd=farmkit.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    others = []
+    if workers > 1:
+        run_id = wait_for_run_id(url, coord)
+        others = [subprocess.Popen([sys.executable, "-m", "sveden.cli", "worker", "--redis", redis_url, "--run", str(run_id), "--idle-close", IDLE_CLOSE,
+                                    *set_args], env=env, cwd=farmkit.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for _ in range(workers - 1)]
+    out, err = coord.communicate()
+    wall = time.perf_counter() - started
+    for w in others:
+        w.communicate(timeout=120)
+    if coord.returncode:
+        raise SystemExit(out + err[-3000:])
+    per_worker = site_workers(url, month)
+    cleanup_redis(redis_url, namespace)
+    return {"sites": n, "workers": workers, "month": month, "wall_s": wall, "per_worker": per_worker, "sets": sets}
 
 
-def site_workers(db_url: str) -> dict[str, int]:
+def with_history(n: int, seed: int, redis_url: str, sets: list[str]) -> tuple[dict, dict, dict]:
+    """The previous month (2 workers), then 1 and 2 workers each from a copy of that database."""
+    from testbed.farm import generate, serve
+    from testbed.farm.spec import REAL_NETWORK
+
+    with serve(generate(n, seed=seed, network=REAL_NETWORK)) as farm, farmkit.database("postgres") as history:
+        farmkit.import_registry(farm, history)
+        previous = timed_run(history, n, redis_url, 2, sets, PREVIOUS_MONTH)
+        timed = []
+        for workers in (1, 2):
+            with farmkit.database("postgres", template=history) as url:
+                timed.append(timed_run(url, n, redis_url, workers, sets, MONTH))
+    return previous, timed[0], timed[1]
+
+
+def site_workers(db_url: str, month: str) -> dict[str, int]:
     from collections import Counter
 
     from network import site_durations
 
-    return dict(Counter(s.get("worker") or "?" for s in site_durations(db_url)))
+    return dict(Counter(s.get("worker") or "?" for s in site_durations(db_url, month)))
 
 
 def cleanup_redis(redis_url: str, namespace: str) -> None:
@@ -107,14 +131,21 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--redis", default=os.environ.get("SVEDEN_BENCH_REDIS", "redis://127.0.0.1:6379/0"))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--history", action="store_true", help="time the month after a crawled one (slowest sites first, documents cached)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    one = run(args.sites, args.seed, args.redis, 1, args.set)
-    two = run(args.sites, args.seed, args.redis, 2, args.set)
-    result = {"one": one, "two": two, "speedup": one["wall_s"] / two["wall_s"], "target": 1.7}
+    previous = None
+    if args.history:
+        previous, one, two = with_history(args.sites, args.seed, args.redis, args.set)
+    else:
+        one = run(args.sites, args.seed, args.redis, 1, args.set)
+        two = run(args.sites, args.seed, args.redis, 2, args.set)
+    result = {"one": one, "two": two, "speedup": one["wall_s"] / two["wall_s"], "target": 1.7, "previous": previous}
     if args.json:
         farmkit.emit(result, True)
         return
+    if previous:
+        print(f"previous month ({previous['month']}, 2 workers, not timed in the speed-up): {previous['wall_s']:.0f} s")
     for r in (one, two):
         print(f"{r['workers']} worker(s): {r['sites']} sites in {r['wall_s']:.0f} s; organizations per process: {sorted(r['per_worker'].values(), reverse=True)}")
     print(f"speed-up 2/1: {result['speedup']:.2f}× (target ≥ 1.7×)")

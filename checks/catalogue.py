@@ -35,7 +35,7 @@ SECTION_MODULES = (
 RULESET = "Приказ Рособрнадзора № 1493 (ред. № 1353), МР v9.0.0"
 # Bumped whenever judging behaviour changes without a change in any audit's declaration
 # (the item judge, the feedback scan, the runner): results judged differently never share a version.
-JUDGE_REVISION = 6  # 6: a document sveden could not keep to read is «не проверено» (not_read); 5 (issue 13): hidden-only marked data and links to non-documents do not pass; 4: item causes
+JUDGE_REVISION = 7  # 7: «not_read» also covers a document whose reading crashed (crawler.docread); 6: a document sveden could not keep to read is «не проверено» (not_read); 5 (issue 13): hidden-only marked data and links to non-documents do not pass; 4: item causes
 
 
 @cache

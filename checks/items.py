@@ -100,7 +100,7 @@ def _link_verdict(rule: Rule, nodes: list[Node], site: SiteView) -> Verdict:
         shown = "; ".join(not_documents[:3]) + (f" и ещё {len(not_documents) - 3}" if len(not_documents) > 3 else "")
         return Verdict(Status.fail, f"по ссылке не документ: {shown}")
     if unread and not ok:
-        return Verdict(Status.error, f"не проверено: документ не удалось сохранить для проверки ({len(unread)} ссылок, например {unread[0]})", "not_read")
+        return Verdict(Status.error, f"не проверено: документ не удалось сохранить или прочитать для проверки ({len(unread)} ссылок, например {unread[0]})", "not_read")
     if out_of_time and not ok:
         return Verdict(Status.error, f"не проверено: исчерпан лимит времени на сайт ({len(out_of_time)} ссылок, например {out_of_time[0]})", "time_budget")
     if ok:

@@ -3,11 +3,12 @@
 Each document is streamed into a temporary file (:class:`DocumentStream`, a Scrapy extension on
 ``headers_received``/``bytes_received``) and stops at ``SVEDEN_DOCUMENT_MAX_BYTES``: a larger one
 keeps its first bytes, enough to tell its type. The site's document budget (count, bytes, seconds)
-bounds the work; links past it are probed with HEAD as before. Files are read in threads, at most
-``SVEDEN_DOCUMENT_CONCURRENCY`` at once in the process whatever the number of sites; downloads
-follow the crawl's own concurrency and do not wait for a thread, only — when reading falls behind —
-for the process's backlog of unread files (``SVEDEN_DOCUMENT_BACKLOG``); that wait is not the
-site's network time and moves its time budgets on. The file is deleted as soon as its facts are read.
+bounds the work; links past it are probed with HEAD as before. Files are read by the process's
+readers (``crawler.docread``: reader processes, at most ``SVEDEN_DOCUMENT_CONCURRENCY`` files at once
+whatever the number of sites); downloads follow the crawl's own concurrency and do not wait for a
+reader, only — when reading falls behind — for the process's backlog of unread files
+(``SVEDEN_DOCUMENT_BACKLOG``); that wait is not the site's network time and moves its time budgets
+on. The file is deleted as soon as its facts are read.
 
 Known documents (``SVEDEN_DOCUMENT_CACHE``: a SQLite file the orchestration exports from its
 database, table ``documents(url, etag, last_modified, sha256, facts)``) are asked with
@@ -32,9 +33,9 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.exceptions import StopDownload
 
-from artifacts import personal
 from artifacts.doctypes import extension
 from crawler import documents
+from crawler.docread import ReaderCrashed, Readers
 from crawler.errors import classify_exception
 from crawler.requestkinds import DOCUMENT
 
@@ -43,8 +44,10 @@ SIGNATURE_SUFFIXES = (".sig", ".p7s")
 SIGNATURE_MAX_BYTES = 1 << 20
 # Our disk, not the site, failed: the document was received but could not be kept to be read.
 NOT_SAVED = {"error_kind": "not_read", "error": "документ не прочитан: не удалось сохранить его для проверки"}
-_limits: dict[int, asyncio.Semaphore] = {}  # per event loop: one process-wide limit
-_backlogs: dict[int, Backlog] = {}  # per event loop, as _limits
+# Our reader, not the site, failed: the file crashed the reader process twice.
+NOT_READ = {"error_kind": "not_read", "error": "документ не прочитан: его разбор аварийно завершился на стороне проверки"}
+_readers: dict[int, Readers] = {}  # per event loop: the process's readers
+_backlogs: dict[int, Backlog] = {}  # per event loop, as _readers
 
 
 def _per_loop(store: dict[int, Any], make: Callable[[], Any]) -> Any:
@@ -166,6 +169,7 @@ class DocumentStream:
         ext = cls()
         crawler.signals.connect(ext.headers_received, signal=signals.headers_received)
         crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
+        crawler.signals.connect(close_readers, signal=signals.spider_closed)
         return ext
 
     def headers_received(self, headers, body_length, request, spider):
@@ -177,6 +181,12 @@ class DocumentStream:
         sink = request.meta.get(DOCUMENT)
         if sink is not None and sink.write(data):
             raise StopDownload(fail=False)
+
+
+def close_readers() -> None:
+    """The crawl is over: its reader processes go (files still being read are abandoned)."""
+    while _readers:
+        _readers.popitem()[1].close()
 
 
 class KnownDocuments:
@@ -223,6 +233,7 @@ class DocumentFetcher:
         self.time_budget = settings.getfloat("SVEDEN_DOCUMENT_TIME_BUDGET")
         self.text_pages = settings.getint("SVEDEN_DOCUMENT_TEXT_PAGES")
         self.concurrency = max(1, settings.getint("SVEDEN_DOCUMENT_CONCURRENCY"))
+        self.processes = max(0, settings.getint("SVEDEN_DOCUMENT_PROCESSES"))
         self.backlog_limit = max(0, settings.getint("SVEDEN_DOCUMENT_BACKLOG"))
         self.workers = max(1, settings.getint("SVEDEN_SITE_CONCURRENCY"))
         self.signed_itemprops = frozenset(settings.getlist("SVEDEN_SIGNED_ITEMPROPS"))
@@ -241,8 +252,8 @@ class DocumentFetcher:
         self.waiting = 0
         self.wait_since = 0.0
 
-    def _limit(self) -> asyncio.Semaphore:
-        return _per_loop(_limits, lambda: asyncio.Semaphore(self.concurrency))
+    def _readers(self) -> Readers:
+        return _per_loop(_readers, lambda: Readers(self.processes, self.concurrency))
 
     def _backlog(self) -> Backlog:
         return _per_loop(_backlogs, lambda: Backlog(self.backlog_limit))
@@ -378,6 +389,10 @@ class DocumentFetcher:
                    deadline: float | None, signature_links: list[str], must_sign: bool) -> None:
         try:
             facts = await self._facts(url, answer, sink, known)
+        except ReaderCrashed as exc:
+            log.warning("document %s not read: %s", url, exc)
+            self.crawl.probes[url] = {"method": "GET", "status": None, **NOT_READ}
+            return
         except Exception as exc:  # the file vanished or could not be read: this document, not the site
             log.warning("document %s not read from %s: %s", url, sink.path, exc)
             self.crawl.probes[url] = {"method": "GET", "status": None, **NOT_SAVED}
@@ -415,10 +430,9 @@ class DocumentFetcher:
         declared = headers[b"Content-Length"]
         base["size"] = int(declared) if sink.truncated and declared.isdigit() else sink.size
         base["truncated"] = sink.truncated
-        # Reading the file is CPU work: a few at a time in the process (threads), whatever the sites.
-        async with self._limit():
-            base["sha256"], facts = await asyncio.to_thread(
-                read_file, sink.path, extension(final_url) or extension(url), self.text_pages, sink.truncated, known["sha256"] if known else "")
+        # Reading the file is CPU work: a few at a time in the process's readers, whatever the sites.
+        base["sha256"], facts = await self._readers().read(
+            sink.path, extension(final_url) or extension(url), self.text_pages, sink.truncated, known["sha256"] if known else "")
         if facts is None:
             return {**known["facts"], **base, "cached": "same_hash"}
         return {**base, **facts}
@@ -437,31 +451,3 @@ class DocumentFetcher:
         finally:
             sink.path.unlink(missing_ok=True)
         return {"url": url, "kind": kind, "linked": linked} if kind == "signature" or linked else None
-
-
-def read_file(path: Path, ext: str, text_pages: int, truncated: bool, known_sha256: str) -> tuple[str, dict[str, Any] | None]:
-    """(sha256, facts) of one downloaded file, in a worker thread; facts None when the hash is the
-    known one (the stored facts stand). A file cut at the cap is only sniffed. The file is deleted
-    here, once read (in the worker thread, not the reactor's)."""
-    try:
-        digest = documents.sha256_of(path)
-        if truncated:
-            with open(path, "rb") as fh:
-                return digest, {"kind": documents.sniff_head(fh.read(documents.HEAD_BYTES)), "opens": None}
-        if known_sha256 and digest == known_sha256:
-            return digest, None
-        return digest, analyse_file(path, ext, text_pages)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def analyse_file(path: Path, ext: str, text_pages: int) -> dict[str, Any]:
-    """The facts of one downloaded file (in a worker thread). Other scans of a document's text
-    join here through ``documents.analyse(on_text=…)``: the file is read once."""
-    text = personal.DocumentText()
-    facts = documents.analyse(path, extension=ext, text_pages=text_pages, on_text=text.add)
-    # What must not be published (issue 18): the text read once above, kept only as masked findings.
-    facts["personal"] = text.findings(facts.get("kind", ""))
-    if isinstance(facts.get("html"), dict):
-        facts["html"] = {k: personal.redact(v) if isinstance(v, str) else v for k, v in facts["html"].items()}
-    return facts

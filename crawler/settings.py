@@ -143,7 +143,10 @@ SVEDEN_DOCUMENT_MAX_BYTES = 15 * 1024 * 1024  # a larger document keeps its firs
 SVEDEN_DOCUMENT_BUDGET = 60  # documents downloaded per site; the rest are HEAD-probed
 SVEDEN_DOCUMENT_BYTES_BUDGET = 150 * 1024 * 1024  # bytes of documents per site
 SVEDEN_DOCUMENT_TIME_BUDGET = 60.0  # seconds of document downloads per site (0 = none)
-SVEDEN_DOCUMENT_CONCURRENCY = 6  # files read at once in the whole process (threads); downloads follow CONCURRENT_REQUESTS
+SVEDEN_DOCUMENT_CONCURRENCY = 6  # files being read at once in the whole process; downloads follow CONCURRENT_REQUESTS
+# Reader processes (crawler.docread): another core for the reading, a crashing parser costs one document.
+# 0: read in threads of the crawl process.
+SVEDEN_DOCUMENT_PROCESSES = 1
 # Files downloaded and waiting to be read, in the whole process: past it, the next download waits (the
 # waiting moves the site's time budgets on). Bounds the temporary files when reading is the bottleneck.
 SVEDEN_DOCUMENT_BACKLOG = 24

@@ -23,6 +23,14 @@ def test_a_document_we_could_not_keep_is_not_checked():
     assert result.status is Status.error and result.cause == "not_read" and "не проверено" in result.message
 
 
+def test_a_document_whose_reading_crashed_is_not_checked():
+    from crawler.docfetch import NOT_READ
+
+    result = items.judge(LICENSE, _site({"method": "GET", "status": None, **NOT_READ}), OrgType.school)
+    assert result.status is Status.error and result.cause == "not_read"
+    assert "не удалось сохранить или прочитать" in result.message
+
+
 def test_a_document_the_site_fails_to_serve_is_a_violation():
     result = items.judge(LICENSE, _site({"method": "GET", "status": 404}), OrgType.school)
     assert result.status is Status.fail and "не открывается" in result.message

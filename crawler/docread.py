@@ -1,0 +1,120 @@
+"""Reading downloaded documents into facts, out of the crawl's event loop.
+
+Reading (hashing, PDFium, the text scans of ``artifacts.personal``) is the heaviest CPU of a
+monthly run per document. It runs in ``SVEDEN_DOCUMENT_PROCESSES`` reader processes, so that:
+
+- a CPU-bound crawl uses another core for it (Scrapy's reactor is one thread);
+- a document that crashes a native parser (PDFium is C++) costs that document, not the run: the
+  pool is replaced, the files it had in hand are read again each alone, and the one that crashes
+  again is recorded as not read;
+
+``SVEDEN_DOCUMENT_PROCESSES=0`` reads in threads of the crawl process instead. Either way at most
+``SVEDEN_DOCUMENT_CONCURRENCY`` files are being read at once in the process, whatever the number
+of sites. A reader process leaves when the crawl process is gone (a kill -9 leaves no orphans),
+and ignores Ctrl+C (the crawl process stops it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from artifacts import personal
+from crawler import documents
+
+class ReaderCrashed(RuntimeError):
+    """The reader process died on this file twice (the file, not the run, is at fault)."""
+
+
+def read_file(path: Path, ext: str, text_pages: int, truncated: bool, known_sha256: str) -> tuple[str, dict[str, Any] | None]:
+    """(sha256, facts) of one downloaded file; facts None when the hash is the known one (the
+    stored facts stand). A file cut at the cap is only sniffed. The file is deleted here, once read."""
+    try:
+        digest = documents.sha256_of(path)
+        if truncated:
+            with open(path, "rb") as fh:
+                return digest, {"kind": documents.sniff_head(fh.read(documents.HEAD_BYTES)), "opens": None}
+        if known_sha256 and digest == known_sha256:
+            return digest, None
+        return digest, analyse_file(path, ext, text_pages)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def analyse_file(path: Path, ext: str, text_pages: int) -> dict[str, Any]:
+    """The facts of one downloaded file. Other scans of a document's text join here through
+    ``documents.analyse(on_text=…)``: the file is read once."""
+    text = personal.DocumentText()
+    facts = documents.analyse(path, extension=ext, text_pages=text_pages, on_text=text.add)
+    # What must not be published (issue 18): the text read once above, kept only as masked findings.
+    facts["personal"] = text.findings(facts.get("kind", ""))
+    if isinstance(facts.get("html"), dict):
+        facts["html"] = {k: personal.redact(v) if isinstance(v, str) else v for k, v in facts["html"].items()}
+    return facts
+
+
+def _reader_started(parent: int) -> None:
+    """In each reader process: Ctrl+C is the crawl's to handle; leave when the crawl process is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="sveden-reader-watch", daemon=True).start()
+
+
+class Readers:
+    """The crawl process's document readers (made on first use, closed with the crawl)."""
+
+    def __init__(self, processes: int, concurrency: int, read: Callable[..., Any] = read_file):
+        self.processes = max(0, processes)
+        self.read_fn = read
+        self.slots = asyncio.Semaphore(max(1, concurrency))
+        self.pool: ProcessPoolExecutor | None = None
+
+    def _pool(self, processes: int | None = None) -> ProcessPoolExecutor:
+        # spawn, not fork: the crawl process has threads (Twisted's pool, the executor's own). A reader
+        # lives as long as the crawl: starting one costs a second of imports, which would stall reading.
+        return ProcessPoolExecutor(processes or self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_reader_started, initargs=(os.getpid(),))
+
+    async def read(self, *args: Any) -> Any:
+        """``read(*args)`` in a reader. When a reader dies, every file it had in hand is read again,
+        each alone in a process of its own: the one that killed it raises :class:`ReaderCrashed`."""
+        async with self.slots:
+            if not self.processes:
+                return await asyncio.to_thread(self.read_fn, *args)
+            if self.pool is None:
+                self.pool = self._pool()
+            pool = self.pool
+            try:
+                return await asyncio.wrap_future(pool.submit(self.read_fn, *args))
+            except BrokenProcessPool:
+                if self.pool is pool:  # the first of its reads to fail replaces it
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self.pool = None
+            alone = self._pool(1)
+            try:
+                return await asyncio.wrap_future(alone.submit(self.read_fn, *args))
+            except BrokenProcessPool:
+                raise ReaderCrashed(f"процесс чтения документа аварийно завершился на {args[0] if args else '?'}") from None
+            finally:
+                alone.shutdown(wait=False)
+
+    def close(self) -> None:
+        """Files not yet begun are dropped; the readers finish the one in hand and are waited for
+        (no process outlives the crawl, and their CPU is counted as the crawl's children)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

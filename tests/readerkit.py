@@ -1,0 +1,13 @@
+"""Reader functions the tests of crawler.docread hand to reader processes (importable there by name)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def crash_on(path: Path, *args: object) -> tuple[int, str]:
+    """(the reader's pid, the file's name); a file named «crash…» kills the reader, as a parser crash would."""
+    if Path(path).name.startswith("crash"):
+        os._exit(3)
+    return os.getpid(), Path(path).name
