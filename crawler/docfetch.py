@@ -162,15 +162,29 @@ class Sink:
 
 
 class DocumentStream:
-    """The extension streaming document downloads (``meta["sveden_document"]``, a :class:`Sink`) to disk."""
+    """The extension streaming document downloads (``meta["sveden_document"]``, a :class:`Sink`) to disk.
+
+    It also ends the process's readers once the last of its crawls is over: a monthly run has the
+    bus.gov.ru spider beside the sites' one, and it closes first."""
+
+    open_crawls = 0
 
     @classmethod
     def from_crawler(cls, crawler):
         ext = cls()
         crawler.signals.connect(ext.headers_received, signal=signals.headers_received)
         crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
-        crawler.signals.connect(close_readers, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
+
+    def spider_opened(self, spider):
+        DocumentStream.open_crawls += 1
+
+    def spider_closed(self, spider):
+        DocumentStream.open_crawls -= 1
+        if DocumentStream.open_crawls <= 0:
+            close_readers()
 
     def headers_received(self, headers, body_length, request, spider):
         sink = request.meta.get(DOCUMENT)

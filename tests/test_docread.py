@@ -136,3 +136,22 @@ def test_no_reader_outlives_a_killed_crawl():
     while _alive(reader) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(reader), json.dumps({"reader": reader})
+
+
+def test_the_readers_end_with_the_last_crawl_of_the_process_not_the_first(tmp_path: Path):
+    """A monthly run has the bus.gov.ru spider beside the sites' one; it closes first and must not end the readers."""
+
+    async def scenario():
+        sites, busgov = docfetch.DocumentStream(), docfetch.DocumentStream()
+        sites.spider_opened(None), busgov.spider_opened(None)
+        readers = docfetch._readers[id(asyncio.get_running_loop())] = Readers(1, 1, read=crash_on)
+        await readers.read(tmp_path / "a.pdf")
+        busgov.spider_closed(None)
+        still = dict(docfetch._readers)
+        after = await readers.read(tmp_path / "b.pdf")
+        sites.spider_closed(None)
+        return still, after, dict(docfetch._readers), readers.pool
+
+    still, after, left, pool = asyncio.run(scenario())
+    assert still and after[1] == "b.pdf"
+    assert not left and pool is None
