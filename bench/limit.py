@@ -1,6 +1,6 @@
 """How close `sveden crawl` comes to the physical limit of the same work (issue 19, part 1).
 
-    .venv/bin/python bench/limit.py [--sites 200] [--seed 11] [--db sqlite|postgres] [--no-profile] [--json]
+    .venv/bin/python bench/limit.py [--sites 200] [--seed 11] [--db sqlite|postgres] [--no-profile] [--set KEY=VALUE ...] [--json]
 
 In one invocation, on one farm served from this process (politeness off, as crawl_farm.py):
 
@@ -59,23 +59,25 @@ def replay(requests: list[list], settings: list[str]) -> dict:
     return {**json.loads(proc.stdout.strip().splitlines()[-1]), "wall": wall}
 
 
-def measure(n: int, seed: int, db: str, profile: bool) -> dict:
+def measure(n: int, seed: int, db: str, profile: bool, sets: list[str] | None = None) -> dict:
+    """``sets``: more Scrapy/sveden settings for the crawl (``--set``; the replay takes the same)."""
     from testbed.farm import DEFAULT_FAULTS, generate, serve
 
+    settings = [*FAST, *(sets or [])]
     faults = {k: v for k, v in DEFAULT_FAULTS.items() if k not in ("timeout", "slow")}
-    out: dict = {"sites": n, "seed": seed, "db": db, "settings": FAST}
+    out: dict = {"sites": n, "seed": seed, "db": db, "settings": settings}
     with serve(generate(n, seed=seed, faults=faults)) as farm:
         with farmkit.database(db) as url:
             farmkit.import_registry(farm, url)
             farmkit.record_requests(farm)
             farm_cpu = farmkit.own_cpu()
-            crawl = farmkit.run_sveden(crawl_args(FAST), url)
+            crawl = farmkit.run_sveden(crawl_args(settings), url)
             farm_cpu = farmkit.own_cpu() - farm_cpu
             requests = [[m, u, st] for (m, u), (_, _, _, st) in zip(farmkit.logged_requests(farm), farm.server.log, strict=True)]
             with tempfile.TemporaryDirectory() as tmp:
                 report = farmkit.run_sveden(["report", "-o", tmp, "--month", MONTH, "--format", "html", "--format", "xlsx"], url)
         replay_farm_cpu = farmkit.own_cpu()
-        rep = replay(requests, FAST)
+        rep = replay(requests, settings)
         replay_farm_cpu = farmkit.own_cpu() - replay_farm_cpu
         pages = len(requests)
         # The crawl process and its document readers (crawler.docread: processes of its own).
@@ -91,7 +93,7 @@ def measure(n: int, seed: int, db: str, profile: bool) -> dict:
         if profile:
             with farmkit.database(db) as url:
                 farmkit.import_registry(farm, url)
-                prof = farmkit.run_sveden(crawl_args(FAST), url, profile=True)
+                prof = farmkit.run_sveden(crawl_args(settings), url, profile=True)
             sampled = {k: v for k, v in prof["stages"].items() if k not in ("idle", "top")}
             busy = sum(sampled.values()) or 1.0
             cpu = {k: v / busy * crawl["cpu"] for k, v in sampled.items()}
@@ -108,14 +110,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="another setting for the crawl, e.g. SVEDEN_DOCUMENT_PROCESSES=0")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    r = measure(args.sites, args.seed, args.db, not args.no_profile)
+    r = measure(args.sites, args.seed, args.db, not args.no_profile, args.set)
     if args.json:
         farmkit.emit(r, True)
         return
     p, q = r["pipeline"], r["replay"]
-    print(f"{r['sites']} sites, {r['requests']} requests ({r['db']}; {' '.join(FAST)})")
+    print(f"{r['sites']} sites, {r['requests']} requests ({r['db']}; {' '.join(r['settings'])})")
     print(f"  sveden crawl : {p['seconds']:.1f} s, {p['pages_per_s']:.0f} pages/s, CPU {p['cpu']:.1f} s (the crawl process {p['crawl_process_cpu']:.1f} s, "
           f"document readers {p['readers_cpu']:.1f} s), peak RSS {p['rss_mb']:.0f} MB (a reader {p['readers_rss_mb']:.0f} MB)")
     print(f"  raw replay   : {q['seconds']:.1f} s, {q['pages_per_s']:.0f} pages/s, CPU {q['cpu']:.1f} s, peak RSS {q['rss_mb']:.0f} MB"
