@@ -125,13 +125,9 @@ def run_sveden(args: list[str], db_url: str, profile: bool = False, timeout: flo
 @contextlib.contextmanager
 def database(kind: str, template: str | None = None) -> Iterator[str]:
     """A fresh database: a SQLite file, or a PostgreSQL database created (and dropped) for the run;
-    ``template`` (PostgreSQL: a database URL) makes it a copy of that database."""
+    ``template`` (PostgreSQL only: a database URL) makes it a copy of that database."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            if template:
-                import shutil
-
-                shutil.copyfile(template.removeprefix("sqlite:///"), f"{tmp}/bench.sqlite")
             yield f"sqlite:///{tmp}/bench.sqlite"
         return
     from sqlalchemy import create_engine, text

@@ -59,15 +59,6 @@ def wait_for_run_id(db_url: str, proc: subprocess.Popen, timeout: float = 120) -
     raise SystemExit("no run appeared")
 
 
-def run(n: int, seed: int, redis_url: str, workers: int, sets: list[str]) -> dict:
-    from testbed.farm import generate, serve
-    from testbed.farm.spec import REAL_NETWORK
-
-    with serve(generate(n, seed=seed, network=REAL_NETWORK)) as farm, farmkit.database("postgres") as url:
-        farmkit.import_registry(farm, url)
-        return timed_run(url, n, redis_url, workers, sets, MONTH)
-
-
 def timed_run(url: str, n: int, redis_url: str, workers: int, sets: list[str], month: str) -> dict:
     """One monthly run of the registry in ``url`` on ``workers`` processes: wall time and shares."""
     namespace = f"sveden-bench-{uuid.uuid4().hex[:8]}"
@@ -93,17 +84,18 @@ def timed_run(url: str, n: int, redis_url: str, workers: int, sets: list[str], m
     return {"sites": n, "workers": workers, "month": month, "wall_s": wall, "per_worker": per_worker, "sets": sets}
 
 
-def with_history(n: int, seed: int, redis_url: str, sets: list[str]) -> tuple[dict, dict, dict]:
-    """The previous month (2 workers), then 1 and 2 workers each from a copy of that database."""
+def measure(n: int, seed: int, redis_url: str, sets: list[str], history: bool) -> tuple[dict | None, dict, dict]:
+    """(the previous month or None, 1 worker, 2 workers) on one farm; each timed run in a copy of
+    the database holding the registry (and, with ``history``, the previous month crawled by 2 workers)."""
     from testbed.farm import generate, serve
     from testbed.farm.spec import REAL_NETWORK
 
-    with serve(generate(n, seed=seed, network=REAL_NETWORK)) as farm, farmkit.database("postgres") as history:
-        farmkit.import_registry(farm, history)
-        previous = timed_run(history, n, redis_url, 2, sets, PREVIOUS_MONTH)
+    with serve(generate(n, seed=seed, network=REAL_NETWORK)) as farm, farmkit.database("postgres") as base:
+        farmkit.import_registry(farm, base)
+        previous = timed_run(base, n, redis_url, 2, sets, PREVIOUS_MONTH) if history else None
         timed = []
         for workers in (1, 2):
-            with farmkit.database("postgres", template=history) as url:
+            with farmkit.database("postgres", template=base) as url:
                 timed.append(timed_run(url, n, redis_url, workers, sets, MONTH))
     return previous, timed[0], timed[1]
 
@@ -134,12 +126,7 @@ def main() -> None:
     ap.add_argument("--history", action="store_true", help="time the month after a crawled one (slowest sites first, documents cached)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    previous = None
-    if args.history:
-        previous, one, two = with_history(args.sites, args.seed, args.redis, args.set)
-    else:
-        one = run(args.sites, args.seed, args.redis, 1, args.set)
-        two = run(args.sites, args.seed, args.redis, 2, args.set)
+    previous, one, two = measure(args.sites, args.seed, args.redis, args.set, args.history)
     result = {"one": one, "two": two, "speedup": one["wall_s"] / two["wall_s"], "target": 1.7, "previous": previous}
     if args.json:
         farmkit.emit(result, True)

@@ -31,6 +31,7 @@ from typing import Any
 from artifacts import personal
 from crawler import documents
 
+
 class ReaderCrashed(RuntimeError):
     """The reader process died on this file twice (the file, not the run, is at fault)."""
 

@@ -4,7 +4,6 @@ a file that crashes its reader costs that file only, and no reader outlives its 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -135,7 +134,7 @@ def test_no_reader_outlives_a_killed_crawl():
     deadline = time.monotonic() + 10
     while _alive(reader) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(reader), json.dumps({"reader": reader})
+    assert not _alive(reader), f"reader {reader} outlived its crawl"
 
 
 def test_the_readers_end_with_the_last_crawl_of_the_process_not_the_first(tmp_path: Path):
