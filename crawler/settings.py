@@ -145,8 +145,9 @@ SVEDEN_DOCUMENT_BYTES_BUDGET = 150 * 1024 * 1024  # bytes of documents per site
 SVEDEN_DOCUMENT_TIME_BUDGET = 60.0  # seconds of document downloads per site (0 = none)
 SVEDEN_DOCUMENT_CONCURRENCY = 6  # files being read at once in the whole process; downloads follow CONCURRENT_REQUESTS
 # Reader processes (crawler.docread): another core for the reading, a crashing parser costs one document.
-# 0: read in threads of the crawl process.
-SVEDEN_DOCUMENT_PROCESSES = 1
+# 0: read in threads of the crawl process. -1 (auto): one for a lone crawl; none in a process of a
+# shared (Redis) run, where a machine's cores are taken by one worker each (measured faster).
+SVEDEN_DOCUMENT_PROCESSES = -1
 # Files downloaded and waiting to be read, in the whole process: past it, the next download waits (the
 # waiting moves the site's time budgets on). Bounds the temporary files when reading is the bottleneck.
 SVEDEN_DOCUMENT_BACKLOG = 24

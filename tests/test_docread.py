@@ -154,3 +154,15 @@ def test_the_readers_end_with_the_last_crawl_of_the_process_not_the_first(tmp_pa
     still, after, left, pool = asyncio.run(scenario())
     assert still and after[1] == "b.pdf"
     assert not left and pool is None
+
+
+def test_the_auto_default_reads_in_a_process_alone_and_in_threads_in_a_shared_run():
+    from sveden.monitoring import redis_settings, worker_settings
+
+    db = "sqlite:///unused.sqlite"
+    shared = redis_settings("redis://127.0.0.1:6379/15", 7, 3)
+    assert docfetch.reader_processes(worker_settings(7, db, 0, {})) == 1  # a lone `sveden crawl`
+    assert docfetch.reader_processes(worker_settings(7, db, 0, shared)) == 0  # coordinator and workers
+    # An explicit setting wins either way (--set, or the environment through crawler.settings).
+    assert docfetch.reader_processes(worker_settings(7, db, 0, {**shared, "SVEDEN_DOCUMENT_PROCESSES": 2})) == 2
+    assert docfetch.reader_processes(worker_settings(7, db, 0, {"SVEDEN_DOCUMENT_PROCESSES": 0})) == 0
