@@ -35,6 +35,7 @@ from scrapy.exceptions import StopDownload
 
 from artifacts.doctypes import extension
 from crawler import documents
+from crawler.childprocs import helper_processes
 from crawler.docread import ReaderCrashed, Readers
 from crawler.errors import classify_exception
 from crawler.requestkinds import DOCUMENT
@@ -235,15 +236,6 @@ def known_documents(path: str) -> KnownDocuments:
     return _known[path]
 
 
-def reader_processes(settings) -> int:
-    """SVEDEN_DOCUMENT_PROCESSES, its auto value (-1) resolved: a worker of a shared run (scrapy-redis
-    reads REDIS_URL) is one of one-per-core processes, so its reading stays in its threads."""
-    processes = settings.getint("SVEDEN_DOCUMENT_PROCESSES")
-    if processes < 0:
-        return 0 if settings.get("REDIS_URL") else 1
-    return processes
-
-
 class DocumentFetcher:
     """One site's document downloads (its :class:`crawler.sitecrawl.SiteCrawl` records them)."""
 
@@ -256,7 +248,7 @@ class DocumentFetcher:
         self.time_budget = settings.getfloat("SVEDEN_DOCUMENT_TIME_BUDGET")
         self.text_pages = settings.getint("SVEDEN_DOCUMENT_TEXT_PAGES")
         self.concurrency = max(1, settings.getint("SVEDEN_DOCUMENT_CONCURRENCY"))
-        self.processes = reader_processes(settings)
+        self.processes = helper_processes(settings, "SVEDEN_DOCUMENT_PROCESSES")
         self.backlog_limit = max(0, settings.getint("SVEDEN_DOCUMENT_BACKLOG"))
         self.workers = max(1, settings.getint("SVEDEN_SITE_CONCURRENCY"))
         self.signed_itemprops = frozenset(settings.getlist("SVEDEN_SIGNED_ITEMPROPS"))

@@ -8,20 +8,16 @@ monthly run per document. It runs in ``SVEDEN_DOCUMENT_PROCESSES`` reader proces
   pool is replaced, the files it had in hand are read again each alone, and the one that crashes
   again is recorded as not read;
 
-``SVEDEN_DOCUMENT_PROCESSES=0`` reads in threads of the crawl process instead. Either way at most
-``SVEDEN_DOCUMENT_CONCURRENCY`` files are being read at once in the process, whatever the number
-of sites. A reader process leaves when the crawl process is gone (a kill -9 leaves no orphans),
-and ignores Ctrl+C (the crawl process stops it).
+``SVEDEN_DOCUMENT_PROCESSES=0`` reads in threads of the crawl process instead (the default for a
+worker of a shared run, crawler.childprocs). Either way at most ``SVEDEN_DOCUMENT_CONCURRENCY``
+files are being read at once in the process, whatever the number of sites. A reader process leaves
+when the crawl process is gone (a kill -9 leaves no orphans), and ignores Ctrl+C (the crawl process
+stops it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
-import signal
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +26,7 @@ from typing import Any
 
 from artifacts import personal
 from crawler import documents
+from crawler.childprocs import spawn_pool
 
 
 class ReaderCrashed(RuntimeError):
@@ -63,18 +60,6 @@ def analyse_file(path: Path, ext: str, text_pages: int) -> dict[str, Any]:
     return facts
 
 
-def _reader_started(parent: int) -> None:
-    """In each reader process: Ctrl+C is the crawl's to handle; leave when the crawl process is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="sveden-reader-watch", daemon=True).start()
-
-
 class Readers:
     """The crawl process's document readers (made on first use, closed with the crawl)."""
 
@@ -85,10 +70,9 @@ class Readers:
         self.pool: ProcessPoolExecutor | None = None
 
     def _pool(self, processes: int | None = None) -> ProcessPoolExecutor:
-        # spawn, not fork: the crawl process has threads (Twisted's pool, the executor's own). A reader
-        # lives as long as the crawl: starting one costs a second of imports, which would stall reading.
-        return ProcessPoolExecutor(processes or self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_reader_started, initargs=(os.getpid(),))
+        # A reader lives as long as the crawl: starting one costs a second of imports, which would
+        # stall reading.
+        return spawn_pool(processes or self.processes)
 
     async def read(self, *args: Any) -> Any:
         """``read(*args)`` in a reader. When a reader dies, every file it had in hand is read again,

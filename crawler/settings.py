@@ -148,6 +148,10 @@ SVEDEN_DOCUMENT_CONCURRENCY = 6  # files being read at once in the whole process
 # 0: read in threads of the crawl process. -1 (auto): one for a lone crawl; none in a process of a
 # shared (Redis) run, where a machine's cores are taken by one worker each (measured faster).
 SVEDEN_DOCUMENT_PROCESSES = -1
+# The store process (sveden.pipeline): judging and storing finished sites on another core. 0: in the
+# crawl process. -1 (auto): as SVEDEN_DOCUMENT_PROCESSES, and only for runs of 20 organizations or more
+# (a process costs a second of imports).
+SVEDEN_STORE_PROCESS = -1
 # Files downloaded and waiting to be read, in the whole process: past it, the next download waits (the
 # waiting moves the site's time budgets on). Bounds the temporary files when reading is the bottleneck.
 SVEDEN_DOCUMENT_BACKLOG = 24

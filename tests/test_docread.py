@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from scrapy.settings import Settings
 
 from crawler import docfetch
+from crawler.childprocs import helper_processes
 from crawler.docread import Readers, ReaderCrashed, read_file
 from readerkit import crash_on
 from testbed.documents import docx, text_pdf
@@ -161,8 +162,8 @@ def test_the_auto_default_reads_in_a_process_alone_and_in_threads_in_a_shared_ru
 
     db = "sqlite:///unused.sqlite"
     shared = redis_settings("redis://127.0.0.1:6379/15", 7, 3)
-    assert docfetch.reader_processes(worker_settings(7, db, 0, {})) == 1  # a lone `sveden crawl`
-    assert docfetch.reader_processes(worker_settings(7, db, 0, shared)) == 0  # coordinator and workers
+    assert helper_processes(worker_settings(7, db, 0, {}), "SVEDEN_DOCUMENT_PROCESSES") == 1  # a lone `sveden crawl`
+    assert helper_processes(worker_settings(7, db, 0, shared), "SVEDEN_DOCUMENT_PROCESSES") == 0  # coordinator and workers
     # An explicit setting wins either way (--set, or the environment through crawler.settings).
-    assert docfetch.reader_processes(worker_settings(7, db, 0, {**shared, "SVEDEN_DOCUMENT_PROCESSES": 2})) == 2
-    assert docfetch.reader_processes(worker_settings(7, db, 0, {"SVEDEN_DOCUMENT_PROCESSES": 0})) == 0
+    assert helper_processes(worker_settings(7, db, 0, {**shared, "SVEDEN_DOCUMENT_PROCESSES": 2}), "SVEDEN_DOCUMENT_PROCESSES") == 2
+    assert helper_processes(worker_settings(7, db, 0, {"SVEDEN_DOCUMENT_PROCESSES": 0}), "SVEDEN_DOCUMENT_PROCESSES") == 0

@@ -123,8 +123,9 @@ def test_rerun_is_deterministic(monitored):
         assert a[org]["feedback"] == b[org]["feedback"]
 
 
-def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path):
-    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.sqlite'}"}
+@pytest.mark.parametrize("store_process", ["0", "1"])  # judged and stored in the crawl process, or in a store process
+def test_kill_9_and_resume_loses_and_duplicates_nothing(tmp_path, store_process):
+    env = {**os.environ, "SVEDEN_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.sqlite'}", "SVEDEN_STORE_PROCESS": store_process}
     slow = {"/": Route(page('<a href="/sveden/">Сведения об образовательной организации</a>', "МБОУ СОШ").body, delay=0.6),
             "/sveden/": page('<a href="/sveden/common/">Основные сведения</a>'),
             "/sveden/common/": page('<span itemprop="fullName">МБОУ СОШ</span>')}
