@@ -14,7 +14,9 @@ first (2 workers, not timed); both timed runs start from a copy of that database
 sites of last month start first and unchanged documents answer 304 or keep their hash.
 
 Printed: wall time of each (coordinator start → run finished), how many organizations each
-process crawled, and the speed-up (target ≥ 1.7×).
+process crawled, the speed-up (target ≥ 1.7×), and what bounds each run: the CPU seconds of the
+crawl processes (with their readers) and of the farm against the machine's cores, and the longest
+sites (a site stays with the worker that took it: no second worker shortens it).
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import farmkit  # noqa: E402
+from network import site_durations  # noqa: E402
 from limit import MONTH  # noqa: E402
 
 IDLE_CLOSE = "3"
@@ -64,6 +68,7 @@ def timed_run(url: str, n: int, redis_url: str, workers: int, sets: list[str], m
     namespace = f"sveden-bench-{uuid.uuid4().hex[:8]}"
     set_args = [a for s in sets for a in ("--set", s)]
     env = {**farmkit.bench_env(url), "SVEDEN_REDIS_NAMESPACE": namespace}
+    children_cpu, farm_cpu = _children_cpu(), farmkit.own_cpu()
     started = time.perf_counter()
     coord = subprocess.Popen([sys.executable, "-m", "sveden.cli", "crawl", "--month", month, "--no-busgov", "--redis", redis_url,
                               "--idle-close", IDLE_CLOSE, *set_args], env=env, cwd=farmkit.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -77,11 +82,26 @@ def timed_run(url: str, n: int, redis_url: str, workers: int, sets: list[str], m
     wall = time.perf_counter() - started
     for w in others:
         w.communicate(timeout=120)
+    children_cpu, farm_cpu = _children_cpu() - children_cpu, farmkit.own_cpu() - farm_cpu
     if coord.returncode:
         raise SystemExit(out + err[-3000:])
-    per_worker = site_workers(url, month)
+    sites = site_durations(url, month)
+    per_worker = dict(Counter(s.get("worker") or "?" for s in sites))
     cleanup_redis(redis_url, namespace)
-    return {"sites": n, "workers": workers, "month": month, "wall_s": wall, "per_worker": per_worker, "sets": sets}
+    # What bounds the wall: CPU (the crawl processes with their helpers, and the farm, against the
+    # machine's cores) or the longest sites (a site stays with one worker, whatever the workers).
+    longest = sorted((s["seconds"] for s in sites), reverse=True)[:3]
+    return {"sites": n, "workers": workers, "month": month, "wall_s": wall, "per_worker": per_worker, "sets": sets,
+            "crawl_cpu_s": children_cpu, "farm_cpu_s": farm_cpu, "cpu_share": (children_cpu + farm_cpu) / (wall * (os.cpu_count() or 1)),
+            "longest_sites_s": longest}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (and theirs: the readers, the store processes)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def measure(n: int, seed: int, redis_url: str, sets: list[str], history: bool) -> tuple[dict | None, dict, dict]:
@@ -98,14 +118,6 @@ def measure(n: int, seed: int, redis_url: str, sets: list[str], history: bool) -
             with farmkit.database("postgres", template=base) as url:
                 timed.append(timed_run(url, n, redis_url, workers, sets, MONTH))
     return previous, timed[0], timed[1]
-
-
-def site_workers(db_url: str, month: str) -> dict[str, int]:
-    from collections import Counter
-
-    from network import site_durations
-
-    return dict(Counter(s.get("worker") or "?" for s in site_durations(db_url, month)))
 
 
 def cleanup_redis(redis_url: str, namespace: str) -> None:
@@ -134,7 +146,9 @@ def main() -> None:
     if previous:
         print(f"previous month ({previous['month']}, 2 workers, not timed in the speed-up): {previous['wall_s']:.0f} s")
     for r in (one, two):
-        print(f"{r['workers']} worker(s): {r['sites']} sites in {r['wall_s']:.0f} s; organizations per process: {sorted(r['per_worker'].values(), reverse=True)}")
+        print(f"{r['workers']} worker(s): {r['sites']} sites in {r['wall_s']:.0f} s; organizations per process: {sorted(r['per_worker'].values(), reverse=True)}; "
+              f"CPU: crawl {r['crawl_cpu_s']:.0f} s, farm {r['farm_cpu_s']:.0f} s ({100 * r['cpu_share']:.0f} % of the cores); "
+              f"longest sites: {', '.join(f'{x:.0f}' for x in r['longest_sites_s'])} s")
     print(f"speed-up 2/1: {result['speedup']:.2f}× (target ≥ 1.7×)")
 
 
