@@ -11,8 +11,9 @@ In one invocation, on one farm served from this process (politeness off, as craw
 3. ``sveden report`` (HTML and XLSX) on that database;
 4. (unless --no-profile) the crawl again into a fresh database, sampled by pyinstrument: the
    shares of crawl, extraction, judging and storage in its busy (not idle) samples, applied to
-   the CPU seconds of the unprofiled crawl process (the profiler's own overhead left out); reading
-   is the CPU of its document reader processes (crawler.docread), reports the CPU seconds of step 3.
+   the CPU seconds of the unprofiled crawl process (the profiler's own overhead left out); helpers
+   is the CPU of its helper processes (crawler.childprocs: the document readers, and with more than
+   a few sites the store process, where the judging and storing then are), reports that of step 3.
 
 Printed: pages/s of both and their ratio (target ≥ 0.8), CPU seconds per page by stage, peak RSS.
 The farm's «timeout» and «slow» faults (a server that never answers, one that waits 0.5 s per
@@ -80,10 +81,11 @@ def measure(n: int, seed: int, db: str, profile: bool, sets: list[str] | None = 
         rep = replay(requests, settings)
         replay_farm_cpu = farmkit.own_cpu() - replay_farm_cpu
         pages = len(requests)
-        # The crawl process and its document readers (crawler.docread: processes of its own).
+        # The crawl process and its helper processes (crawler.childprocs: the document readers, and the
+        # store process that judges and stores finished sites when it is on).
         out["pipeline"] = {"seconds": crawl["seconds"], "pages_per_s": pages / crawl["seconds"], "cpu": crawl["cpu"] + crawl["children_cpu"],
-                          "crawl_process_cpu": crawl["cpu"], "readers_cpu": crawl["children_cpu"], "rss_mb": crawl["rss_mb"],
-                          "readers_rss_mb": crawl["children_rss_mb"], "farm_cpu": farm_cpu}
+                          "crawl_process_cpu": crawl["cpu"], "helpers_cpu": crawl["children_cpu"], "rss_mb": crawl["rss_mb"],
+                          "helpers_rss_mb": crawl["children_rss_mb"], "farm_cpu": farm_cpu}
         out["replay"] = {"seconds": rep["wall"], "pages_per_s": pages / rep["wall"], "cpu": rep["cpu"], "rss_mb": rep["rss_mb"],
                          "responses": rep["responses"], "failed": rep["failed"], "parsed_html": rep["parsed"],
                          "status_match": rep["status_match"] / max(1, pages), "farm_cpu": replay_farm_cpu}
@@ -97,7 +99,7 @@ def measure(n: int, seed: int, db: str, profile: bool, sets: list[str] | None = 
             sampled = {k: v for k, v in prof["stages"].items() if k not in ("idle", "top")}
             busy = sum(sampled.values()) or 1.0
             cpu = {k: v / busy * crawl["cpu"] for k, v in sampled.items()}
-            cpu["reading"] = crawl["children_cpu"]  # the reader processes (not sampled)
+            cpu["helpers"] = crawl["children_cpu"]  # the helper processes (not sampled)
             cpu["reports"] = cpu.get("reports", 0.0) + report["cpu"]
             out["profile"] = {"sampled_seconds": {k: v for k, v in prof["stages"].items() if k != "top"}, "top": prof["stages"].get("top", []), "profiled_wall": prof["seconds"], "profiled_cpu": prof["cpu"],
                               "cpu_seconds": cpu, "cpu_ms_per_page": {k: 1000 * v / pages for k, v in cpu.items()}}
@@ -120,7 +122,7 @@ def main() -> None:
     p, q = r["pipeline"], r["replay"]
     print(f"{r['sites']} sites, {r['requests']} requests ({r['db']}; {' '.join(r['settings'])})")
     print(f"  sveden crawl : {p['seconds']:.1f} s, {p['pages_per_s']:.0f} pages/s, CPU {p['cpu']:.1f} s (the crawl process {p['crawl_process_cpu']:.1f} s, "
-          f"document readers {p['readers_cpu']:.1f} s), peak RSS {p['rss_mb']:.0f} MB (a reader {p['readers_rss_mb']:.0f} MB)")
+          f"helper processes {p['helpers_cpu']:.1f} s), peak RSS {p['rss_mb']:.0f} MB (a helper {p['helpers_rss_mb']:.0f} MB)")
     print(f"  raw replay   : {q['seconds']:.1f} s, {q['pages_per_s']:.0f} pages/s, CPU {q['cpu']:.1f} s, peak RSS {q['rss_mb']:.0f} MB"
           f" (statuses as recorded: {q['status_match']:.1%}, failed {q['failed']})")
     print(f"  ratio pipeline/replay pages/s: {r['ratio']:.2f} (target ≥ 0.80); CPU per page {1000 * p['cpu'] / r['requests']:.1f} ms "
@@ -128,7 +130,7 @@ def main() -> None:
           f"the farm's own CPU {p['farm_cpu']:.0f} s / {q['farm_cpu']:.0f} s")
     if "profile" in r:
         pr = r["profile"]
-        order = ["crawl", "extraction", "reading", "judging", "storage", "reports", "startup"]
+        order = ["crawl", "extraction", "judging", "storage", "helpers", "reports", "startup"]
         print("  CPU ms per page: " + ", ".join(f"{k} {pr['cpu_ms_per_page'].get(k, 0):.2f}" for k in order)
               + f"  (reports: sveden report html+xlsx, {r['reports']['seconds']:.1f} s wall)")
 
