@@ -430,9 +430,14 @@ def _compile_link_texts(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(valid)) if valid else None
 
 
-def failed_site(target: Target, exc: BaseException | None, kind: str | None = None, message: str = "") -> dict[str, Any]:
-    """The artifact of a site whose home page could not be fetched at all."""
+def failed_site(target: Target, exc: BaseException | None, kind: str | None = None, message: str = "",
+                started: float | None = None) -> dict[str, Any]:
+    """The artifact of a site whose home page could not be fetched at all; ``started``: when its first
+    request reached the downloader (time.monotonic()), so that its seconds count the waits for it."""
     if exc is not None:
         kind, message = classify_exception(exc)
         log.info("site %s (%s) failed: %s (%s: %s)", target.url, target.org_id, kind, type(exc).__name__, exc)
-    return SiteCrawl(target).finish(kind or "unreachable", message, None)
+    crawl = SiteCrawl(target)
+    if started is not None:
+        crawl.started = started
+    return crawl.finish(kind or "unreachable", message, None)

@@ -55,3 +55,28 @@ def test_artifact_seconds_reads_the_stats_only():
     assert _artifact_seconds(packed({"url": "http://x.ru/", "stats": {"seconds": 2}, "later": {"k": 1}})) == 2.0
     assert _artifact_seconds(packed({"url": "http://x.ru/"})) == 0.0
     assert _artifact_seconds(b"not zlib") == 0.0
+
+
+def test_a_dead_site_keeps_the_time_its_timeouts_took():
+    """A site whose home page never answers took its timeouts: stored as 0 s it would start last next
+    month. Its time runs from its first request reaching the downloader, across the http:// fallback."""
+    import time
+
+    from scrapy import signals
+    from scrapy.utils.test import get_crawler
+
+    from sveden.gather import gather_settings
+
+    crawler = get_crawler(SvedenSpider, gather_settings())
+    spider = SvedenSpider.from_crawler(crawler, targets=[{"org_id": "x", "url": "https://dead.example.ru/", "org_type": "school", "http_fallback": True}])
+    seed = spider.seed_request(spider.targets[0])
+    crawler.signals.send_catch_log(signal=signals.request_reached_downloader, request=seed, spider=spider)
+    seed.meta["sveden_started"] -= 40.0  # as if its connect timeouts took 40 s
+    failure = type("Failure", (), {"request": seed, "value": TimeoutError()})()
+    retry = list(spider.site_failed(failure))
+    assert [r.url for r in retry] == ["http://dead.example.ru/"] and retry[0].meta["sveden_started"] == seed.meta["sveden_started"]
+    crawler.signals.send_catch_log(signal=signals.request_reached_downloader, request=retry[0], spider=spider)
+    spider.sites_open = 1
+    [artifact] = list(spider.site_failed(type("Failure", (), {"request": retry[0], "value": TimeoutError()})()))
+    assert artifact["outcome"]["status"] == "timeout" and artifact["stats"]["seconds"] >= 40.0
+    assert time.monotonic() - retry[0].meta["sveden_started"] >= artifact["stats"]["seconds"]

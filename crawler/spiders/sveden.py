@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
@@ -62,16 +63,26 @@ class SvedenSpider(scrapy.Spider):
         if not crawler.settings.getlist("SVEDEN_PROBE_ITEMPROPS"):
             # Without it no document would be probed and every link item would need review.
             raise ValueError("SVEDEN_PROBE_ITEMPROPS is empty: crawl through sveden.gather, which sets it from the audits")
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.seed_reached_downloader, signal=signals.request_reached_downloader)
+        return spider
 
-    def seed_request(self, target: Target) -> scrapy.Request:
+    def seed_reached_downloader(self, request, spider=None) -> None:
+        # A site's time starts with its first request (retries, redirects and the http:// fallback keep
+        # it): a site whose home page never answers still took its timeouts, and next month starts the
+        # slowest sites first by that time (stats.seconds).
+        if "sveden_target" in request.meta:
+            request.meta.setdefault("sveden_started", time.monotonic())
+
+    def seed_request(self, target: Target, started: float | None = None) -> scrapy.Request:
         return scrapy.Request(
             safe_url_string(target.url),
             callback=self.crawl_site,
             errback=self.site_failed,
             dont_filter=True,
             # Redirects must still be followed: list the error codes rather than handle_httpstatus_all.
-            meta={"sveden_target": target, "handle_httpstatus_list": ERROR_CODES, "sveden_role": "home"},
+            meta={"sveden_target": target, "handle_httpstatus_list": ERROR_CODES, "sveden_role": "home",
+                  **({"sveden_started": started} if started is not None else {})},
         )
 
     def sites_limit(self) -> int:
@@ -135,14 +146,15 @@ class SvedenSpider(scrapy.Spider):
 
     def site_failed(self, failure: Failure):
         target: Target = failure.request.meta["sveden_target"]
-        retry = self.over_http(target, failure.value)
+        started = failure.request.meta.get("sveden_started")
+        retry = self.over_http(target, failure.value, started)
         if retry is not None:
             yield retry
             return
         self.end_site()
-        yield failed_site(target, failure.value)
+        yield failed_site(target, failure.value, started=started)
 
-    def over_http(self, target: Target, exc: BaseException) -> scrapy.Request | None:
+    def over_http(self, target: Target, exc: BaseException, started: float | None = None) -> scrapy.Request | None:
         """The seed request over http:// when https:// could not connect to an address given without a scheme."""
         if not target.http_fallback or not target.url.startswith("https://"):
             return None
@@ -150,4 +162,4 @@ class SvedenSpider(scrapy.Spider):
         if kind not in HTTP_FALLBACK_KINDS:
             return None
         self.logger.info("%s: https failed (%s), trying http", target.url, kind)
-        return self.seed_request(replace(target, url="http://" + target.url.removeprefix("https://"), http_fallback=False))
+        return self.seed_request(replace(target, url="http://" + target.url.removeprefix("https://"), http_fallback=False), started)
