@@ -156,7 +156,10 @@ SVEDEN_STORE_PROCESS = -1
 # waiting moves the site's time budgets on). Bounds the temporary files when reading is the bottleneck.
 SVEDEN_DOCUMENT_BACKLOG = 24
 SVEDEN_DOCUMENT_TEXT_PAGES = 30  # PDF pages read for the text layer
-SVEDEN_DOCUMENT_TMPDIR = ""  # where documents wait for their analysis ("" = the system's temporary directory)
+SVEDEN_DOCUMENT_TMPDIR = ""  # where documents wait for their analysis ("" = memory first, then the system's temporary directory)
+# Documents waiting in memory (/dev/shm, a tmpfs) at once, in the whole process: at most this many times
+# SVEDEN_DOCUMENT_MAX_BYTES of memory; the others wait on disk. 0: all on disk.
+SVEDEN_DOCUMENT_RAM_FILES = 32
 # The facts of last month's documents (a SQLite file written by the orchestration; "" = none).
 SVEDEN_DOCUMENT_CACHE = ""
 # itemprops whose documents must be signed electronically: a detached .sig/.p7s beside them is

@@ -53,3 +53,29 @@ def test_downloads_and_probes_are_both_links_to_documents(tmp_path: Path):
     assert document_link(Request("http://a.test/d.pdf", meta={PROBE: True}))
     assert not document_link(Request("http://a.test/sveden/", meta={"sveden_section": "common"}))
     sink.discard()
+
+
+def test_documents_wait_in_memory_up_to_a_bound_then_on_disk(tmp_path: Path):
+    from crawler.docfetch import Places
+
+    ram, disk = tmp_path / "ram", tmp_path / "disk"
+    ram.mkdir(), disk.mkdir()
+    places = Places(2, 1000, ram_dir=str(ram), disk_dir=str(disk))
+    taken = [places.take() for _ in range(3)]
+    assert taken == [(str(ram), True), (str(ram), True), (str(disk), False)]
+    sinks = [Sink(Path(d) / f"doc{i}", cap=1000, on_gone=lambda r=r: places.give_back(r)) for i, (d, r) in enumerate(taken)]
+    sinks[0].discard()
+    sinks[0].discard()  # twice (the reader deleted it, then the crawl): the place is given back once
+    assert places.in_ram == 1 and places.take() == (str(ram), True)
+    sinks[2].discard()  # a file on disk frees no place in memory
+    assert places.take() == (str(disk), False)
+    assert not any(ram.iterdir()) or all(p.name != "doc0" for p in ram.iterdir())
+
+
+def test_memory_is_used_only_when_it_has_room_for_every_file_it_may_hold(tmp_path: Path):
+    from crawler.docfetch import Places
+
+    assert Places(2, 1000, ram_dir=str(tmp_path)).ram_files == 2
+    assert Places(2, 1 << 62, ram_dir=str(tmp_path)).ram_files == 0  # a small /dev/shm (a container's): disk only
+    assert Places(2, 1000, ram_dir=str(tmp_path / "absent")).ram_files == 0  # not Linux
+    assert Places(0, 1000, ram_dir=str(tmp_path)).take() == (None, False)  # SVEDEN_DOCUMENT_RAM_FILES=0

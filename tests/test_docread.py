@@ -80,8 +80,9 @@ def test_a_file_that_crashes_its_reader_costs_that_file_only(tmp_path: Path):
 def test_a_crashed_read_is_a_document_not_read_by_sveden(tmp_path: Path):
     """The fetcher records it as «not read» on the checker's side (not the site's fault), and deletes the file."""
     path = tmp_path / "crash-ustav.pdf"
-    path.write_bytes(text_pdf(["Устав"]))
-    sink = SimpleNamespace(path=path, size=path.stat().st_size, truncated=False)
+    sink = docfetch.Sink(path, cap=1 << 20)
+    sink.write(text_pdf(["Устав"]))
+    sink.close()
 
     async def scenario():
         settings = Settings()
