@@ -67,7 +67,7 @@ class Places:
 
     Each document is a file created, written and deleted within a second or two. On a disk file system
     each of those operations in the reactor's thread waits on the journal (measured 0.63 ms per create
-    under a crawl's load against 0.02 ms on tmpfs), as gunicorn advises for its heartbeat files.
+    under a crawl's load against 0.02 ms on tmpfs); gunicorn gives the same advice for its heartbeat files.
     At most ``ram_files`` × the size cap stay in memory, and only a tmpfs with room for all of them is
     used (a container's /dev/shm is often 64 MB)."""
 
