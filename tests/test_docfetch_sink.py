@@ -79,3 +79,22 @@ def test_memory_is_used_only_when_it_has_room_for_every_file_it_may_hold(tmp_pat
     assert Places(2, 1 << 62, ram_dir=str(tmp_path)).ram_files == 0  # a small /dev/shm (a container's): disk only
     assert Places(2, 1000, ram_dir=str(tmp_path / "absent")).ram_files == 0  # not Linux
     assert Places(0, 1000, ram_dir=str(tmp_path)).take() == (None, False)  # SVEDEN_DOCUMENT_RAM_FILES=0
+
+
+def test_documents_left_in_memory_by_a_killed_crawl_are_swept(tmp_path: Path):
+    """A kill -9 skips every clean-up: the next crawl deletes the files of dead crawl processes from
+    memory, never those of a crawl still running."""
+    import os
+    import subprocess
+    import sys
+
+    from crawler.docfetch import TMP_PREFIX, Places
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    left = tmp_path / f"{TMP_PREFIX}{dead.stdout.strip()}-abc123"
+    running = tmp_path / f"{TMP_PREFIX}{os.getpid()}-def456"
+    other = tmp_path / "report.pdf"
+    for path in (left, running, other):
+        path.write_bytes(b"%PDF-1.7")
+    Places(2, 1000, ram_dir=str(tmp_path))
+    assert not left.exists() and running.exists() and other.exists()
