@@ -14,7 +14,6 @@ stored, so the run ends «прерван» and ``--resume`` crawls them again.
 from __future__ import annotations
 
 import asyncio
-import logging
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -27,7 +26,6 @@ from artifacts.schema import RegistryFacts
 from crawler.childprocs import helper_processes, spawn_pool
 from sveden import doccache, judging
 
-log = logging.getLogger(__name__)
 # Spawning a store process costs about a second of imports: below this many organizations judging
 # them in the crawl process is cheaper (SVEDEN_STORE_PROCESS=-1 only).
 STORE_PROCESS_FROM = 20

@@ -92,21 +92,18 @@ def test_a_dead_store_process_costs_the_site_in_hand_and_the_next_sites_are_stor
 
 
 def _crawler(**settings):
-    from sveden.monitoring import redis_settings, worker_settings
+    from sveden.monitoring import worker_settings
 
     return SimpleNamespace(settings=worker_settings(7, "sqlite:///unused.sqlite", settings.pop("total"), settings))
 
 
 def test_the_store_process_is_on_by_default_only_for_a_lone_crawl_of_many_sites():
-    shared = redis_settings_for_test()
+    from sveden.monitoring import redis_settings
+
+    shared = redis_settings("redis://127.0.0.1:6379/15", 7, 3)
     assert JudgeAndStorePipeline.from_crawler(_crawler(total=500)).processes == 1
     assert JudgeAndStorePipeline.from_crawler(_crawler(total=5)).processes == 0  # a second of imports would not pay
     assert JudgeAndStorePipeline.from_crawler(_crawler(total=500, **shared)).processes == 0  # a worker per core
     assert JudgeAndStorePipeline.from_crawler(_crawler(total=5, SVEDEN_STORE_PROCESS=1)).processes == 1
     assert JudgeAndStorePipeline.from_crawler(_crawler(total=500, SVEDEN_STORE_PROCESS=0)).processes == 0
 
-
-def redis_settings_for_test() -> dict:
-    from sveden.monitoring import redis_settings
-
-    return redis_settings("redis://127.0.0.1:6379/15", 7, 3)
