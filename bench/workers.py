@@ -15,7 +15,7 @@ sites of last month start first and unchanged documents answer 304 or keep their
 
 Printed: wall time of each (coordinator start → run finished), how many organizations each
 process crawled, the speed-up (target ≥ 1.7×), and what bounds each run: the CPU seconds of the
-crawl processes (with their readers) and of the farm against the machine's cores, and the longest
+crawl processes (with their helper processes) and of the farm against the machine's cores, and the longest
 sites (a site stays with the worker that took it: no second worker shortens it).
 """
 

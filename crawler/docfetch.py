@@ -174,6 +174,7 @@ class Sink:
     def __init__(self, path: Path, cap: int, fd: int | None = None, on_gone: Callable[[], None] | None = None):
         self.path = path
         self.on_gone = on_gone  # the file is deleted: its place is free (Places)
+        self.gone = False
         self.cap = cap
         self.size = 0
         self.truncated = False
@@ -219,12 +220,15 @@ class Sink:
                 self.failed = self.failed or exc
 
     def discard(self) -> None:
-        """The file is deleted (if the reader has not already); called once it is no longer needed."""
+        """The file is deleted (if the reader has not already); called once it is no longer needed.
+        Once only: the later calls (a read task's end) cost no system call in the reactor's thread."""
+        if self.gone:
+            return
+        self.gone = True
         self.close()
         self.path.unlink(missing_ok=True)
         if self.on_gone is not None:
-            on_gone, self.on_gone = self.on_gone, None
-            on_gone()
+            self.on_gone()
 
 
 class DocumentStream:

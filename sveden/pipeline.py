@@ -98,10 +98,9 @@ class JudgeAndStorePipeline:
         run_id = settings.getint("SVEDEN_RUN_ID")
         if not run_id:
             raise NotConfigured("SVEDEN_RUN_ID is not set")
-        processes = helper_processes(settings, "SVEDEN_STORE_PROCESS")
-        if settings.getint("SVEDEN_STORE_PROCESS") < 0 and settings.getint("SVEDEN_PROGRESS_TOTAL") < STORE_PROCESS_FROM:
-            processes = 0
-        return cls(settings.get("SVEDEN_DATABASE_URL"), run_id, min(processes, 1))
+        few = settings.getint("SVEDEN_STORE_PROCESS") < 0 and settings.getint("SVEDEN_PROGRESS_TOTAL") < STORE_PROCESS_FROM
+        processes = 0 if few else min(helper_processes(settings, "SVEDEN_STORE_PROCESS"), 1)
+        return cls(settings.get("SVEDEN_DATABASE_URL"), run_id, processes)
 
     def open_spider(self, spider=None):
         if not self.processes:  # the store process is spawned with the first item (a crawler may have none)
@@ -138,9 +137,9 @@ class JudgeAndStorePipeline:
         try:
             summary = await asyncio.wrap_future(pool.submit(_store, data))
         except BrokenProcessPool:
-            if self.pool is pool:  # the first of its sites to fail replaces it for the sites to come
+            if self.pool is pool:  # the first of its sites to fail drops it: the next site spawns another
                 pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = spawn_pool(1, _open_store, self.db_url, self.run_id)
+                self.pool = None
             raise StoreCrashed(f"процесс записи результатов аварийно завершился; организация {data.get('org_id')} не сохранена "
                                "(будет проверена при sveden crawl --resume)") from None
         return item if summary is None else summary
