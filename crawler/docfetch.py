@@ -22,6 +22,7 @@ import collections
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -34,7 +35,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import StopDownload
 
 from artifacts.doctypes import extension
-from crawler import documents
+from crawler import documents, pageread
 from crawler.childprocs import helper_processes
 from crawler.docread import ReaderCrashed, Readers
 from crawler.errors import classify_exception
@@ -63,33 +64,40 @@ def _per_loop(store: dict[int, Any], make: Callable[[], Any]) -> Any:
 
 
 class Places:
-    """Where the process's downloaded documents wait to be read: in memory (a tmpfs) while at most
-    ``ram_files`` are there, else in the temporary directory on disk.
+    """Where the process's downloaded documents wait to be read: in memory (a tmpfs) while their bytes
+    there stay within ``ram_files`` × the size cap, else in the temporary directory on disk.
 
     Each document is a file created, written and deleted within a second or two, in the reactor's thread.
     On a disk file system under a crawl's load that is slow (measured 0.63 ms per create against 0.02 ms
     on tmpfs); gunicorn gives the same advice for its heartbeat files.
-    At most ``ram_files`` × the size cap stay in memory, and only a tmpfs with room for all of them is
-    used (a container's /dev/shm is often 64 MB)."""
+    Memory is counted in the bytes written, not in files: most documents are far below the cap, so many
+    wait in memory at once, and a download that would pass the bound moves to disk and goes on there
+    (:meth:`Sink.write`). Only a tmpfs with room for the whole bound is used (a container's /dev/shm is
+    often 64 MB)."""
 
     def __init__(self, ram_files: int, cap: int, ram_dir: str = RAM_DIR, disk_dir: str | None = None):
         self.disk_dir = disk_dir
-        self.ram_files = ram_files if ram_files > 0 and _has_room(ram_dir, ram_files * cap) else 0
+        self.budget = ram_files * cap if ram_files > 0 and _has_room(ram_dir, ram_files * cap) else 0
         self.ram_dir = ram_dir
-        self.in_ram = 0
-        if self.ram_files:
+        self.used = 0  # bytes of the documents in memory
+        if self.budget:
             _sweep(ram_dir)
 
     def take(self) -> tuple[str | None, bool]:
-        """(directory, in memory) of the next file; hand ``True`` back with :meth:`give_back` once it is gone."""
-        if self.in_ram < self.ram_files:
-            self.in_ram += 1
+        """(directory, in memory) of the next file."""
+        if self.used < self.budget:
             return self.ram_dir, True
         return self.disk_dir, False
 
-    def give_back(self, in_ram: bool) -> None:
-        if in_ram:
-            self.in_ram -= 1
+    def grow(self, size: int) -> bool:
+        """``size`` more bytes in memory, if they fit."""
+        if self.used + size > self.budget:
+            return False
+        self.used += size
+        return True
+
+    def give_back(self, size: int) -> None:
+        self.used -= size
 
 
 def _sweep(directory: str) -> None:
@@ -171,9 +179,10 @@ class Sink:
     that fails (a full disk) also ends the download, as a named failure of that document.
     """
 
-    def __init__(self, path: Path, cap: int, fd: int | None = None, on_gone: Callable[[], None] | None = None):
+    def __init__(self, path: Path, cap: int, fd: int | None = None, places: Places | None = None):
         self.path = path
-        self.on_gone = on_gone  # the file is deleted: its place is free (Places)
+        self.places = places  # the file is in memory, its bytes counted there (None: on disk)
+        self.ram_bytes = 0
         self.gone = False
         self.cap = cap
         self.size = 0
@@ -193,6 +202,7 @@ class Sink:
                 self.fh.truncate()
             except OSError as exc:
                 self.failed = exc
+            self._forget_ram()
         self.size = 0
         self.truncated = False
 
@@ -200,9 +210,10 @@ class Sink:
         """Write a chunk; True when the download must stop (the cap is reached, the sink is closed or failed)."""
         if self.fh.closed or self.failed is not None:
             return True
-        room = self.cap - self.size
+        chunk = data[: max(self.cap - self.size, 0)]
         try:
-            self.fh.write(data[: max(room, 0)])
+            self._room_for(len(chunk))
+            self.fh.write(chunk)
         except OSError as exc:
             self.failed = exc
             return True
@@ -211,6 +222,38 @@ class Sink:
             self.truncated = True
             return True
         return False
+
+    def rewrite(self, body: bytes) -> None:
+        """The file's content is ``body`` (the decoded body of a compressed answer): OSError when it cannot be."""
+        self.close()
+        self._forget_ram()
+        self._room_for(len(body))
+        self.path.write_bytes(body)
+
+    def _room_for(self, size: int) -> None:
+        """``size`` more bytes go to the file: in memory while they fit, else the file moves to disk first."""
+        if self.places is None:
+            return
+        if self.places.grow(size):
+            self.ram_bytes += size
+            return
+        was_open = not self.fh.closed
+        if was_open:
+            self.fh.close()
+        fd, name = tempfile.mkstemp(prefix=f"{self.path.name}-", dir=self.places.disk_dir)
+        with os.fdopen(fd, "wb") as out, open(self.path, "rb") as src:
+            shutil.copyfileobj(src, out)
+        self.path.unlink(missing_ok=True)
+        self._forget_ram()
+        self.places = None
+        self.path = Path(name)
+        if was_open:
+            self.fh = open(self.path, "ab")
+
+    def _forget_ram(self) -> None:
+        if self.places is not None:
+            self.places.give_back(self.ram_bytes)
+        self.ram_bytes = 0
 
     def close(self) -> None:
         if not self.fh.closed:
@@ -227,8 +270,7 @@ class Sink:
         self.gone = True
         self.close()
         self.path.unlink(missing_ok=True)
-        if self.on_gone is not None:
-            self.on_gone()
+        self._forget_ram()
 
 
 class DocumentStream:
@@ -268,9 +310,11 @@ class DocumentStream:
 
 
 def close_readers() -> None:
-    """The crawl is over: its reader processes go (files still being read are abandoned)."""
+    """The crawl is over: its reader processes go (files still being read are abandoned), and
+    its page readers (crawler.pageread)."""
     while _readers:
         _readers.popitem()[1].close()
+    pageread.close_readers()
 
 
 class KnownDocuments:
@@ -435,12 +479,8 @@ class DocumentFetcher:
         (on a failure the file is already gone)."""
         places = self._places()
         directory, in_ram = places.take()
-        try:
-            fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=directory)
-        except BaseException:
-            places.give_back(in_ram)
-            raise
-        sink = Sink(Path(name), cap, fd, on_gone=lambda: places.give_back(in_ram))
+        fd, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=directory)
+        sink = Sink(Path(name), cap, fd, places if in_ram else None)
         try:
             resp = await self.crawl._download(self._request(url, sink, known), deadline)
         except Exception as exc:
@@ -454,7 +494,7 @@ class DocumentFetcher:
         try:
             if (resp.headers.get(b"Content-Encoding") or not sink.started) and not sink.truncated and resp.body:
                 # The server compressed it anyway (the decoded body), or DocumentStream is not enabled.
-                sink.path.write_bytes(resp.body[: sink.cap])
+                sink.rewrite(resp.body[: sink.cap])
                 sink.size = len(resp.body)
                 sink.truncated = sink.size > sink.cap
         except OSError as exc:

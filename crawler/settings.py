@@ -148,6 +148,10 @@ SVEDEN_DOCUMENT_CONCURRENCY = 6  # files being read at once in the whole process
 # 0: read in threads of the crawl process. -1 (auto): one for a lone crawl; none in a process of a
 # shared (Redis) run, where a machine's cores are taken by one worker each (measured faster).
 SVEDEN_DOCUMENT_PROCESSES = -1
+# Page readers (crawler.pageread): the pages' reading on another core, off the reactor's thread.
+# 0: read in the crawl process. -1 (auto): one for a lone crawl of 20 organizations or more; none
+# for fewer (a reader's start costs a second) or in a process of a shared run.
+SVEDEN_PAGE_PROCESSES = -1
 # The store process (sveden.pipeline): judging and storing finished sites on another core. 0: in the
 # crawl process. -1 (auto): as SVEDEN_DOCUMENT_PROCESSES, and only for runs of 20 organizations or more
 # (a process costs a second of imports).
@@ -157,8 +161,9 @@ SVEDEN_STORE_PROCESS = -1
 SVEDEN_DOCUMENT_BACKLOG = 24
 SVEDEN_DOCUMENT_TEXT_PAGES = 30  # PDF pages read for the text layer
 SVEDEN_DOCUMENT_TMPDIR = ""  # where documents wait for their analysis ("" = memory first, then the system's temporary directory)
-# Documents waiting in memory (/dev/shm, a tmpfs) at once, in the whole process: at most this many times
-# SVEDEN_DOCUMENT_MAX_BYTES of memory; the others wait on disk. 0: all on disk.
+# Memory for documents waiting to be read (/dev/shm, a tmpfs), in the whole process: this many times
+# SVEDEN_DOCUMENT_MAX_BYTES, counted in the bytes written (so many more small documents); past it
+# they wait on disk. 0: all on disk.
 SVEDEN_DOCUMENT_RAM_FILES = 32
 # The facts of last month's documents (a SQLite file written by the orchestration; "" = none).
 SVEDEN_DOCUMENT_CACHE = ""

@@ -29,10 +29,10 @@ from crawler import discovery
 from crawler.docfetch import DocumentFetcher
 from crawler.errors import TimeBudgetExceeded, classify_exception, classify_status, dropped_connection
 from artifacts.urls import same_site, url_host_key
-from crawler.css import CssRule, parse_stylesheet
 from crawler.extract import extract_page, parse_body, stylesheet_urls
 from crawler.feedback_links import select_feedback_links
 from crawler.pagefacts import compile_selectors
+from crawler.pageread import Sheet, page_processes, read_remote
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process crawled the site (distributed runs)
@@ -81,6 +81,8 @@ class SiteCrawl:
             self.stylesheet_maxsize = settings.getint("SVEDEN_STYLESHEET_MAXSIZE")
             self.docs: DocumentFetcher | None = DocumentFetcher(self, settings)
             self.selectors = compile_selectors(settings.getlist("SVEDEN_PROBE_SELECTORS"))
+            self.selector_sources = tuple(settings.getlist("SVEDEN_PROBE_SELECTORS"))
+            self.page_processes = page_processes(settings)  # page readers (crawler.pageread); 0: read here
         else:
             self.docs = None
             self.probe_paths = []
@@ -88,6 +90,8 @@ class SiteCrawl:
             self.probe_itemprops = frozenset()
             self.probe_link_texts = None
             self.selectors = ()
+            self.selector_sources = ()
+            self.page_processes = 0
             self.time_budget = self.probe_time_budget = 0.0
         self.index: dict[str, str] | None = None
         self.pending: dict[str, asyncio.Future] = {}
@@ -128,15 +132,20 @@ class SiteCrawl:
         is_html = isinstance(response, TextResponse) or ctype.split(";")[0].strip().lower() in HTML_TYPES
         return 200 <= response.status < 300 and is_html
 
-    def page_from_response(
+    async def page_from_response(
         self, url: str, response: Response, role: str, section: str,
-        stylesheets: dict[str, tuple[CssRule, ...]] | None = None, parsed: tuple[Any, str] | None = None,
+        stylesheets: dict[str, Sheet] | None = None, parsed: tuple[Any, str] | None = None,
     ) -> dict[str, Any]:
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
         page: dict[str, Any] = {"url": url, "final_url": response.url, "status": response.status, "role": role, "section": section}
         self.bytes += len(response.body)
         if self._readable(response):
-            page.update(extract_page(url, response.url, response.body, ctype or None, stylesheets, parsed, self.selectors))
+            if self.page_processes:
+                page.update(await read_remote(self.page_processes, url, response.url, response.body, ctype or None,
+                                              stylesheets or {}, self.selector_sources))
+            else:
+                rules = {u: sheet.rules() for u, sheet in (stylesheets or {}).items()}
+                page.update(extract_page(url, response.url, response.body, ctype or None, rules, parsed, self.selectors))
             if modified := response.headers.get(b"Last-Modified", b"").decode("latin-1")[:100]:
                 page["last_modified"] = modified
             head = response.body[:20000].decode("utf-8", "ignore") if len(page.get("links", [])) < 5 else ""
@@ -175,7 +184,7 @@ class SiteCrawl:
                     return idx
             # Subsection pages wait for their stylesheets (their markup is judged); the others start them.
             sheets, parsed, unread = await self.page_stylesheets(response, wait=role in ("section", "addref"))
-            self.pages[idx] = self.page_from_response(url, response, role, section, sheets, parsed)
+            self.pages[idx] = await self.page_from_response(url, response, role, section, sheets, parsed)
             if unread and "microdata" in self.pages[idx]:
                 self.pages[idx]["css_unread"] = unread[:5]
             forbidden = [u for u in sheets if u in self.stylesheets_forbidden]
@@ -187,9 +196,9 @@ class SiteCrawl:
             done.set_result(None)
             del self.pending[url]
 
-    async def page_stylesheets(self, response: Response, wait: bool = True) -> tuple[dict[str, tuple[CssRule, ...]], tuple[Any, str] | None, list[str]]:
-        """The parsed rules of the site's own stylesheets a page links, the page's parsed tree and
-        the addresses of its stylesheets that could not be read.
+    async def page_stylesheets(self, response: Response, wait: bool = True) -> tuple[dict[str, Sheet], tuple[Any, str] | None, list[str]]:
+        """The site's own stylesheets a page links, the page's parsed tree and the addresses of its
+        stylesheets that could not be read.
 
         A stylesheet is fetched once per site and shared by every page linking it; another
         site's (a CDN's) is not read, and at most ``SVEDEN_STYLESHEETS`` per site.
@@ -212,8 +221,9 @@ class SiteCrawl:
         rules = await asyncio.gather(*(asyncio.shield(self.stylesheets[u]) for u in wanted))
         return {u: r for u, r in zip(wanted, rules) if r is not None}, parsed, [u for u, r in zip(wanted, rules) if r is None]
 
-    async def _stylesheet(self, url: str) -> tuple[CssRule, ...] | None:
-        """The stylesheet's rules; None when it could not be read (the pages linking it say so)."""
+    async def _stylesheet(self, url: str) -> Sheet | None:
+        """The stylesheet (parsed where its pages are read); None when it could not be read (the
+        pages linking it say so)."""
         meta = {"sveden_css": True, "max_retry_times": 0, "download_maxsize": self.stylesheet_maxsize, "download_warnsize": 0}
         try:
             response = await self._download(Request(url, dont_filter=True, meta=meta))
@@ -221,22 +231,17 @@ class SiteCrawl:
             log.debug("stylesheet %s not read: %s", url, exc)
             if classify_exception(exc)[0] == "robots_disallowed":
                 self.stylesheets_forbidden.add(url)  # the owner's rule for robots (Bitrix: /bitrix/): said, not «unread»
-                return ()
+                return Sheet(url)
             self.stylesheets_unread += 1
             return None
         if 400 <= response.status < 500:
-            return ()  # a missing stylesheet styles nothing, for a visitor too: known, not unread
+            return Sheet(url)  # a missing stylesheet styles nothing, for a visitor too: known, not unread
         if not 200 <= response.status < 300:
             self.stylesheets_unread += 1
             return None
         self.bytes += len(response.body)
         charset = response.headers.get(b"Content-Type", b"").decode("latin-1").partition("charset=")[2].split(";")[0].strip() or None
-        try:
-            return parse_stylesheet(response.body, url, charset)
-        except Exception as exc:  # tinycss2 does not raise on bad CSS; anything else is a bug, logged, never a crash
-            log.warning("stylesheet %s not parsed: %s", url, exc)
-            self.stylesheets_unread += 1
-            return None
+        return Sheet(url, response.body, charset)
 
     async def probe(self, url: str, deadline: float | None = None) -> None:
         """Does the document exist? HEAD, falling back to a GET that stops after the headers.

@@ -55,30 +55,46 @@ def test_downloads_and_probes_are_both_links_to_documents(tmp_path: Path):
     sink.discard()
 
 
-def test_documents_wait_in_memory_up_to_a_bound_then_on_disk(tmp_path: Path):
+def test_documents_wait_in_memory_up_to_a_bound_in_bytes_then_on_disk(tmp_path: Path):
     from crawler.docfetch import Places
 
     ram, disk = tmp_path / "ram", tmp_path / "disk"
     ram.mkdir(), disk.mkdir()
-    places = Places(2, 1000, ram_dir=str(ram), disk_dir=str(disk))
-    taken = [places.take() for _ in range(3)]
-    assert taken == [(str(ram), True), (str(ram), True), (str(disk), False)]
-    sinks = [Sink(Path(d) / f"doc{i}", cap=1000, on_gone=lambda r=r: places.give_back(r)) for i, (d, r) in enumerate(taken)]
-    sinks[0].discard()
-    sinks[0].discard()  # twice (the reader deleted it, then the crawl): the place is given back once
-    assert places.in_ram == 1 and places.take() == (str(ram), True)
-    sinks[2].discard()  # a file on disk frees no place in memory
-    assert places.take() == (str(disk), False)
-    assert not (ram / "doc0").exists() and (ram / "doc1").exists() and not (disk / "doc2").exists()
-    sinks[1].discard()
+    places = Places(2, 1000, ram_dir=str(ram), disk_dir=str(disk))  # 2 × 1000 bytes of memory
+    small = [Sink(ram / f"small{i}", cap=1000, places=places) for i in range(5)]
+    for sink in small:  # five documents of 300 bytes: all in memory (counted in bytes, not files)
+        assert sink.write(b"x" * 300) is False
+    assert places.used == 1500 and places.take() == (str(ram), True)
+    big = Sink(ram / "big", cap=1000, places=places)
+    big.write(b"a" * 400)  # 1900 bytes: still in memory
+    big.write(b"b" * 400)  # would pass 2000: the file moves to disk and goes on there, whole
+    big.close()
+    assert big.places is None and big.path.parent == disk and big.path.read_bytes() == b"a" * 400 + b"b" * 400
+    assert not (ram / "big").exists() and places.used == 1500
+    small[0].discard()
+    small[0].discard()  # twice (the reader deleted it, then the crawl): its bytes are given back once
+    assert places.used == 1200
+    big.discard()  # a file on disk gives back nothing in memory
+    assert places.used == 1200 and not big.path.exists()
+    small[1].start()
+    small[1].write(b"y" * 100)  # a redirect's new body replaces the last one's bytes
+    assert places.used == 1000
+    small[2].rewrite(b"z" * 50)  # the decoded body of a compressed answer
+    assert places.used == 750 and small[2].path.read_bytes() == b"z" * 50
+    for sink in small[1:]:
+        sink.discard()
+    assert places.used == 0 and not any(ram.iterdir())
+    full = Places(1, 100, ram_dir=str(ram), disk_dir=str(disk))
+    full.grow(100)
+    assert full.take() == (str(disk), False)  # memory full: the next file starts on disk
 
 
-def test_memory_is_used_only_when_it_has_room_for_every_file_it_may_hold(tmp_path: Path):
+def test_memory_is_used_only_when_it_has_room_for_the_whole_bound(tmp_path: Path):
     from crawler.docfetch import Places
 
-    assert Places(2, 1000, ram_dir=str(tmp_path)).ram_files == 2
-    assert Places(2, 1 << 62, ram_dir=str(tmp_path)).ram_files == 0  # a small /dev/shm (a container's): disk only
-    assert Places(2, 1000, ram_dir=str(tmp_path / "absent")).ram_files == 0  # not Linux
+    assert Places(2, 1000, ram_dir=str(tmp_path)).budget == 2000
+    assert Places(2, 1 << 62, ram_dir=str(tmp_path)).budget == 0  # a small /dev/shm (a container's): disk only
+    assert Places(2, 1000, ram_dir=str(tmp_path / "absent")).budget == 0  # not Linux
     assert Places(0, 1000, ram_dir=str(tmp_path)).take() == (None, False)  # SVEDEN_DOCUMENT_RAM_FILES=0
 
 
