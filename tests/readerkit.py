@@ -11,3 +11,10 @@ def crash_on(path: Path, *args: object) -> tuple[int, str]:
     if Path(path).name.startswith("crash"):
         os._exit(3)
     return os.getpid(), Path(path).name
+
+
+def crash_on_page(url: str, *args: object) -> tuple[int, str]:
+    """As :func:`crash_on`, for the page readers (crawler.pageread): a page «…/crash…» kills its reader."""
+    if "/crash" in url:
+        os._exit(3)
+    return os.getpid(), url

@@ -72,9 +72,11 @@ SITES = {
 HIDDEN_FOR_SURE = ("inline_display", "hidden_attr", "sr_only", "offscreen", "zero_size", "clipped", "template", "noscript", "visibility_style", "external_css")
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    return crawl(SITES, tmp_path_factory.mktemp("visibility"), extra=["--set", "SVEDEN_STYLESHEET_MAXSIZE=4096"])
+@pytest.fixture(scope="module", params=["0", "1"], ids=["pages_read_here", "pages_read_in_a_reader"])
+def crawled(request, tmp_path_factory):
+    # Every way of hiding, with the pages read in the crawl process and in a page reader (crawler.pageread).
+    return crawl(SITES, tmp_path_factory.mktemp("visibility"),
+                 extra=["--set", "SVEDEN_STYLESHEET_MAXSIZE=4096", "--set", f"SVEDEN_PAGE_PROCESSES={request.param}"])
 
 
 @pytest.fixture(scope="module")
