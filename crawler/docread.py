@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from artifacts import personal
 from crawler import documents
-from crawler.childprocs import spawn_pool
+from crawler.helperpipe import Helpers
 
 
 class ReaderCrashed(RuntimeError):
@@ -67,12 +66,12 @@ class Readers:
         self.processes = max(0, processes)
         self.read_fn = read
         self.slots = asyncio.Semaphore(max(1, concurrency))
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: Helpers | None = None
 
-    def _pool(self, processes: int | None = None) -> ProcessPoolExecutor:
+    def _pool(self, processes: int | None = None) -> Helpers:
         # A reader lives as long as the crawl: starting one costs a second of imports, which would
-        # stall reading.
-        return spawn_pool(processes or self.processes)
+        # stall reading. Driven from the event loop (crawler.helperpipe): no threads in the crawl process.
+        return Helpers(processes or self.processes)
 
     async def read(self, *args: Any) -> Any:
         """``read(*args)`` in a reader. When a reader dies, every file it had in hand is read again,
@@ -84,22 +83,22 @@ class Readers:
                 self.pool = self._pool()
             pool = self.pool
             try:
-                return await asyncio.wrap_future(pool.submit(self.read_fn, *args))
+                return await pool.call(self.read_fn, *args)
             except BrokenProcessPool:
                 if self.pool is pool:  # the first of its reads to fail replaces it
-                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool.close(wait=False)
                     self.pool = None
             alone = self._pool(1)
             try:
-                return await asyncio.wrap_future(alone.submit(self.read_fn, *args))
+                return await alone.call(self.read_fn, *args)
             except BrokenProcessPool:
-                raise ReaderCrashed(f"процесс чтения документа аварийно завершился на {args[0] if args else '?'}") from None
+                raise ReaderCrashed(f"процесс чтения аварийно завершился на {args[0] if args else '?'}") from None
             finally:
-                alone.shutdown(wait=False)
+                alone.close(wait=False)
 
     def close(self) -> None:
         """Files not yet begun are dropped; the readers finish the one in hand and are waited for
         (no process outlives the crawl, and their CPU is counted as the crawl's children)."""
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close(wait=True)
             self.pool = None

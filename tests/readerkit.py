@@ -18,3 +18,25 @@ def crash_on_page(url: str, *args: object) -> tuple[int, str]:
     if "/crash" in url:
         os._exit(3)
     return os.getpid(), url
+
+
+def echo(value: object, *, fail: bool = False) -> tuple[int, object]:
+    """(the helper's pid, the value); raises ValueError when asked to (crawler.helperpipe's tests)."""
+    if fail:
+        raise ValueError(f"не прочитано: {value!r}")
+    return os.getpid(), value
+
+
+def echo_size(data: bytes) -> bytes:
+    return data[::-1]
+
+
+def die(*args: object) -> None:
+    os._exit(3)
+
+
+def nap(seconds: float) -> float:
+    import time
+
+    time.sleep(seconds)
+    return seconds

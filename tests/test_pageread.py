@@ -35,7 +35,7 @@ def test_a_page_reader_gives_the_facts_the_crawl_process_gives():
         try:
             facts = await read_remote(1, URL, URL, PAGE, "text/html; charset=utf-8", {sheet.url: sheet}, selectors)
             pool = pageread._readers[id(asyncio.get_running_loop())].pool
-            return facts, {p.pid for p in pool._processes.values()}
+            return facts, pool.pids()
         finally:
             pageread.close_readers()
 
