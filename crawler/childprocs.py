@@ -1,5 +1,5 @@
-"""Helper processes of a crawl process: its document readers (crawler.docread) and its store
-process (sveden.pipeline).
+"""Helper processes of a crawl process: its document and page readers (crawler.docread,
+crawler.pageread) and its store process (sveden.pipeline), called through crawler.helperpipe.
 
 Scrapy's reactor is one thread, so a CPU-bound crawl gains a core only by handing work to other
 processes. Each helper is spawned (the crawl process has threads), ignores Ctrl+C (its crawl process
@@ -8,13 +8,11 @@ stops it) and leaves when its crawl process is gone, so a kill -9 leaves no orph
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 
@@ -40,9 +38,3 @@ def helper_started(parent: int, then: Callable[..., Any] | None = None, *args: A
     threading.Thread(target=watch, name="sveden-helper-watch", daemon=True).start()
     if then is not None:
         then(*args)
-
-
-def spawn_pool(processes: int, then: Callable[..., Any] | None = None, *args: Any) -> ProcessPoolExecutor:
-    """``processes`` helpers of this process; ``then(*args)`` prepares each (opens its database…)."""
-    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=helper_started, initargs=(os.getpid(), then, *args))

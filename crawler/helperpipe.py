@@ -29,13 +29,15 @@ from crawler.childprocs import helper_started
 HEADER = struct.Struct("!i")  # multiprocessing.Connection's framing for messages below 2 GiB
 
 
-def _serve(conn, parent: int, then: Callable[..., Any] | None, args: tuple) -> None:
-    """In the helper: answer each call in turn until the crawl process closes its end."""
+def _serve(conn, parent: int, then: Callable[..., Any] | None, args: tuple, at_end: Callable[[], Any] | None) -> None:
+    """In the helper: answer each call in turn until the crawl process closes its end, then ``at_end()``."""
     helper_started(parent, then, *args)
     while True:
         try:
             fn, call_args = conn.recv()
         except EOFError:
+            if at_end is not None:
+                at_end()
             return
         try:
             answer = (True, fn(*call_args))
@@ -50,11 +52,12 @@ def _serve(conn, parent: int, then: Callable[..., Any] | None, args: tuple) -> N
 class Helper:
     """One helper process and the calls it has in hand."""
 
-    def __init__(self, then: Callable[..., Any] | None = None, *args: Any):
+    def __init__(self, then: Callable[..., Any] | None = None, *args: Any, at_end: Callable[[], Any] | None = None):
+        """``then(*args)`` prepares the helper (opens its database…), ``at_end()`` runs in it once it is closed."""
         self.loop = asyncio.get_running_loop()
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_serve, args=(child, os.getpid(), then, args), daemon=True, name="sveden-helper")
+        self.process = ctx.Process(target=_serve, args=(child, os.getpid(), then, args, at_end), daemon=True, name="sveden-helper")
         self.process.start()
         child.close()
         self.fd = self.conn.fileno()
@@ -158,8 +161,8 @@ class Helper:
 class Helpers:
     """``processes`` helpers; each call goes to the one with the fewest calls in hand."""
 
-    def __init__(self, processes: int, then: Callable[..., Any] | None = None, *args: Any):
-        self.helpers = [Helper(then, *args) for _ in range(max(1, processes))]
+    def __init__(self, processes: int, then: Callable[..., Any] | None = None, *args: Any, at_end: Callable[[], Any] | None = None):
+        self.helpers = [Helper(then, *args, at_end=at_end) for _ in range(max(1, processes))]
 
     def call(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future:
         return min(self.helpers, key=lambda h: len(h.pending)).call(fn, *args)

@@ -13,8 +13,6 @@ stored, so the run ends «прерван» and ``--resume`` crawls them again.
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -23,7 +21,8 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 
 from artifacts.schema import RegistryFacts
-from crawler.childprocs import helper_processes, spawn_pool
+from crawler.childprocs import helper_processes
+from crawler.helperpipe import Helpers
 from sveden import doccache, judging
 
 # Spawning a store process costs about a second of imports: below this many organizations judging
@@ -90,7 +89,7 @@ class JudgeAndStorePipeline:
         self.run_id = run_id
         self.processes = processes
         self.store: Store | None = None
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: Helpers | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -107,12 +106,8 @@ class JudgeAndStorePipeline:
             self.store = Store(self.db_url, self.run_id)
 
     def close_spider(self, spider=None):
-        if self.pool is not None:
-            try:
-                self.pool.submit(_close_store).result()
-            except BrokenProcessPool:
-                pass  # already reported with the sites it had in hand
-            self.pool.shutdown(wait=True)
+        if self.pool is not None:  # the store process closes its store (at_end) and is waited for
+            self.pool.close(wait=True)
             self.pool = None
         if self.store is not None:
             self.store.close()
@@ -124,7 +119,7 @@ class JudgeAndStorePipeline:
         data = dict(item) if isinstance(item, dict) else ItemAdapter(item).asdict()
         if self.processes:
             if self.pool is None:
-                self.pool = spawn_pool(1, _open_store, self.db_url, self.run_id)
+                self.pool = Helpers(1, _open_store, self.db_url, self.run_id, at_end=_close_store)
             return self._store_elsewhere(data, item)
         assert self.store is not None
         summary = self.store.store(data)
@@ -135,10 +130,10 @@ class JudgeAndStorePipeline:
         pool = self.pool
         assert pool is not None
         try:
-            summary = await asyncio.wrap_future(pool.submit(_store, data))
+            summary = await pool.call(_store, data)
         except BrokenProcessPool:
             if self.pool is pool:  # the first of its sites to fail drops it: the next site spawns another
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.close(wait=False)
                 self.pool = None
             raise StoreCrashed(f"процесс записи результатов аварийно завершился; организация {data.get('org_id')} не сохранена "
                                "(будет проверена при sveden crawl --resume)") from None

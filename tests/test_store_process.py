@@ -73,10 +73,10 @@ def test_a_dead_store_process_costs_the_site_in_hand_and_the_next_sites_are_stor
 
     async def scenario():
         await _process(pipeline, _site(1))
-        victim = next(iter(pipeline.pool._processes))  # the store process of o1
+        victim = next(iter(pipeline.pool.pids()))  # the store process of o1
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 30
-        while not pipeline.pool._broken and time.monotonic() < deadline:  # the executor has seen it
+        while not pipeline.pool.helpers[0].broken and time.monotonic() < deadline:  # the crawl process has seen it
             await asyncio.sleep(0.05)
         with pytest.raises(StoreCrashed, match="o2 не сохранена"):
             await _process(pipeline, _site(2))
