@@ -35,7 +35,7 @@ def _serve(conn, parent: int, then: Callable[..., Any] | None, args: tuple, at_e
     while True:
         try:
             fn, call_args = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # closed by the crawl process (or it is gone): the helper's work is over
             if at_end is not None:
                 at_end()
             return
@@ -44,9 +44,14 @@ def _serve(conn, parent: int, then: Callable[..., Any] | None, args: tuple, at_e
         except Exception as exc:  # the caller's to handle, as an executor would re-raise it
             answer = (False, exc)
         try:
-            conn.send(answer)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            try:
+                conn.send(answer)
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
+                conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        except OSError:  # the crawl process closed its end while this call ran: nobody waits for the answer
+            if at_end is not None:
+                at_end()
+            return
 
 
 class Helper:

@@ -109,3 +109,17 @@ def test_closing_waits_for_the_helper_to_end():
 
     process = asyncio.run(scenario())
     assert not process.is_alive() and process.exitcode == 0
+
+
+def test_a_helper_closed_during_a_call_ends_quietly(capfd):
+    async def scenario():
+        helper = Helper()
+        await helper.call(echo, 0)
+        helper.call(nap, 0.3)  # abandoned: the crawl ends while it runs
+        await asyncio.sleep(0.1)
+        helper.close()
+        return helper.process
+
+    process = asyncio.run(scenario())
+    assert process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
