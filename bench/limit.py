@@ -13,7 +13,8 @@ In one invocation, on one farm served from this process (politeness off, as craw
    shares of crawl, extraction, judging and storage in its busy (not idle) samples, applied to
    the CPU seconds of the unprofiled crawl process (the profiler's own overhead left out); helpers
    is the CPU of its helper processes (crawler.childprocs: the document readers, and with more than
-   a few sites the store process, where the judging and storing then are), reports that of step 3.
+   a few sites the page reader, where most of the extraction then is, and the store process, where
+   the judging and storing then are), reports that of step 3.
 
 Printed: pages/s of both and their ratio (target ≥ 0.8), CPU seconds per page by stage, peak RSS.
 The farm's «timeout» and «slow» faults (a server that never answers, one that waits 0.5 s per
@@ -82,7 +83,7 @@ def measure(n: int, seed: int, db: str, profile: bool, sets: list[str] | None = 
         replay_farm_cpu = farmkit.own_cpu() - replay_farm_cpu
         pages = len(requests)
         # The crawl process and its helper processes (crawler.childprocs: the document readers, and the
-        # store process that judges and stores finished sites when it is on).
+        # page reader and store process when they are on).
         out["pipeline"] = {"seconds": crawl["seconds"], "pages_per_s": pages / crawl["seconds"], "cpu": crawl["cpu"] + crawl["children_cpu"],
                           "crawl_process_cpu": crawl["cpu"], "helpers_cpu": crawl["children_cpu"], "rss_mb": crawl["rss_mb"],
                           "helpers_rss_mb": crawl["children_rss_mb"], "farm_cpu": farm_cpu}
