@@ -26,7 +26,6 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,7 +36,7 @@ from scrapy.exceptions import StopDownload
 from artifacts.doctypes import extension
 from crawler import documents, pageread
 from crawler.childprocs import helper_processes
-from crawler.docread import ReaderCrashed, Readers
+from crawler.docread import ReaderCrashed, Readers, close_all, per_loop
 from crawler.errors import classify_exception
 from crawler.requestkinds import DOCUMENT
 
@@ -53,14 +52,6 @@ _backlogs: dict[int, Backlog] = {}  # per event loop, as _readers
 _places: dict[int, Places] = {}  # per event loop, as _readers
 RAM_DIR = "/dev/shm"  # a tmpfs on Linux
 TMP_PREFIX = "sveden-doc-"  # then the crawl process's id: sveden-doc-<pid>-<random>
-
-
-def _per_loop(store: dict[int, Any], make: Callable[[], Any]) -> Any:
-    """The process-wide object of the running event loop (a crawl's), made on first use."""
-    key = id(asyncio.get_running_loop())
-    if key not in store:
-        store[key] = make()
-    return store[key]
 
 
 class Places:
@@ -312,8 +303,7 @@ class DocumentStream:
 def close_readers() -> None:
     """The crawl is over: its reader processes go (files still being read are abandoned), and
     its page readers (crawler.pageread)."""
-    while _readers:
-        _readers.popitem()[1].close()
+    close_all(_readers)
     pageread.close_readers()
 
 
@@ -383,13 +373,13 @@ class DocumentFetcher:
         self.wait_since = 0.0
 
     def _places(self) -> Places:
-        return _per_loop(_places, lambda: Places(self.ram_files, self.max_bytes, disk_dir=self.tmpdir))
+        return per_loop(_places, lambda: Places(self.ram_files, self.max_bytes, disk_dir=self.tmpdir))
 
     def _readers(self) -> Readers:
-        return _per_loop(_readers, lambda: Readers(self.processes, self.concurrency))
+        return per_loop(_readers, lambda: Readers(self.processes, self.concurrency))
 
     def _backlog(self) -> Backlog:
-        return _per_loop(_backlogs, lambda: Backlog(self.backlog_limit))
+        return per_loop(_backlogs, lambda: Backlog(self.backlog_limit))
 
     async def wait_for_reading(self) -> None:
         """Wait for room in the process's backlog; the time any of the site's downloads waited (once,

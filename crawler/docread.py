@@ -28,6 +28,20 @@ from crawler import documents
 from crawler.helperpipe import Helpers
 
 
+def per_loop(store: dict[int, Any], make: Callable[[], Any]) -> Any:
+    """The process-wide object of the running event loop (a crawl's), made on first use."""
+    key = id(asyncio.get_running_loop())
+    if key not in store:
+        store[key] = make()
+    return store[key]
+
+
+def close_all(store: dict[int, Readers]) -> None:
+    """The crawl is over: the readers of ``store`` go (what they had not begun is dropped)."""
+    while store:
+        store.popitem()[1].close()
+
+
 class ReaderCrashed(RuntimeError):
     """The reader process died on this file twice (the file, not the run, is at fault)."""
 

@@ -18,7 +18,6 @@ crawl process as before.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 from collections import OrderedDict
@@ -26,7 +25,7 @@ from typing import Any
 
 from crawler.childprocs import helper_processes
 from crawler.css import CssRule, parse_stylesheet
-from crawler.docread import Readers, ReaderCrashed
+from crawler.docread import Readers, ReaderCrashed, close_all, per_loop
 from crawler.extract import extract_page
 from crawler.pagefacts import compile_selectors
 
@@ -103,10 +102,7 @@ def page_processes(settings) -> int:
 
 def readers(processes: int) -> Readers:
     """The process's page readers (made on first use, closed with the last crawl)."""
-    loop = id(asyncio.get_running_loop())
-    if loop not in _readers:
-        _readers[loop] = Readers(processes, PAGES_IN_HAND, read=read_page)
-    return _readers[loop]
+    return per_loop(_readers, lambda: Readers(processes, PAGES_IN_HAND, read=read_page))
 
 
 async def read_remote(processes: int, url: str, final_url: str, body: bytes, content_type: str | None,
@@ -120,5 +116,4 @@ async def read_remote(processes: int, url: str, final_url: str, body: bytes, con
 
 
 def close_readers() -> None:
-    while _readers:
-        _readers.popitem()[1].close()
+    close_all(_readers)

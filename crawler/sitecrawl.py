@@ -81,7 +81,6 @@ class SiteCrawl:
             self.stylesheet_maxsize = settings.getint("SVEDEN_STYLESHEET_MAXSIZE")
             self.docs: DocumentFetcher | None = DocumentFetcher(self, settings)
             self.selectors = compile_selectors(settings.getlist("SVEDEN_PROBE_SELECTORS"))
-            self.selector_sources = tuple(settings.getlist("SVEDEN_PROBE_SELECTORS"))
             self.page_processes = page_processes(settings)  # page readers (crawler.pageread); 0: read here
         else:
             self.docs = None
@@ -90,7 +89,6 @@ class SiteCrawl:
             self.probe_itemprops = frozenset()
             self.probe_link_texts = None
             self.selectors = ()
-            self.selector_sources = ()
             self.page_processes = 0
             self.time_budget = self.probe_time_budget = 0.0
         self.index: dict[str, str] | None = None
@@ -142,7 +140,7 @@ class SiteCrawl:
         if self._readable(response):
             if self.page_processes:
                 page.update(await read_remote(self.page_processes, url, response.url, response.body, ctype or None,
-                                              stylesheets or {}, self.selector_sources))
+                                              stylesheets or {}, tuple(sel for sel, _ in self.selectors)))
             else:
                 rules = {u: sheet.rules() for u, sheet in (stylesheets or {}).items()}
                 page.update(extract_page(url, response.url, response.body, ctype or None, rules, parsed, self.selectors))

@@ -15,6 +15,18 @@ from crawler.helperpipe import Helper, Helpers
 from readerkit import die, echo, echo_size, nap
 
 
+def with_helper(scenario):
+    """``await scenario(helper)`` on a fresh helper, closed after it."""
+    async def run():
+        helper = Helper()
+        try:
+            return await scenario(helper)
+        finally:
+            helper.close()
+
+    return asyncio.run(run())
+
+
 def test_calls_are_answered_in_another_process_without_threads_here():
     async def scenario():
         threads = threading.active_count()
@@ -34,8 +46,7 @@ def test_calls_are_answered_in_another_process_without_threads_here():
 def test_large_messages_cross_both_ways_without_blocking_the_loop():
     big = os.urandom(3 << 20)  # far past a socket's buffer: written and read in pieces
 
-    async def scenario():
-        helper = Helper()
+    async def scenario(helper):
         ticks = 0
 
         async def tick():
@@ -46,58 +57,42 @@ def test_large_messages_cross_both_ways_without_blocking_the_loop():
 
         ticker = asyncio.ensure_future(tick())
         try:
-            answers = await asyncio.gather(*(helper.call(echo_size, big) for _ in range(3)))
-            return answers, ticks
+            return await asyncio.gather(*(helper.call(echo_size, big) for _ in range(3))), ticks
         finally:
             ticker.cancel()
-            helper.close()
 
-    answers, ticks = asyncio.run(scenario())
+    answers, ticks = with_helper(scenario)
     assert answers == [big[::-1]] * 3
     assert ticks > 3  # the loop ran other work while the messages crossed
 
 
 def test_the_helpers_exception_is_raised_to_its_caller_and_the_helper_goes_on():
-    async def scenario():
-        helper = Helper()
-        try:
-            with pytest.raises(ValueError, match="не прочитано"):
-                await helper.call(functools.partial(echo, fail=True), "устав.pdf")
-            return await helper.call(echo, "дальше")
-        finally:
-            helper.close()
+    async def scenario(helper):
+        with pytest.raises(ValueError, match="не прочитано"):
+            await helper.call(functools.partial(echo, fail=True), "устав.pdf")
+        return await helper.call(echo, "дальше")
 
-    assert asyncio.run(scenario())[1] == "дальше"
+    assert with_helper(scenario)[1] == "дальше"
 
 
 def test_a_dead_helper_fails_every_call_in_hand_and_takes_no_more():
-    async def scenario():
-        helper = Helper()
-        try:
-            calls = [helper.call(nap, 0.2), helper.call(die), helper.call(echo, "после")]
-            results = await asyncio.gather(*calls, return_exceptions=True)
-            late = await asyncio.gather(helper.call(echo, 1), return_exceptions=True)
-            return results, late
-        finally:
-            helper.close()
+    async def scenario(helper):
+        calls = [helper.call(nap, 0.2), helper.call(die), helper.call(echo, "после")]
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        return results, await asyncio.gather(helper.call(echo, 1), return_exceptions=True)
 
-    results, late = asyncio.run(scenario())
+    results, late = with_helper(scenario)
     assert results[0] == 0.2
     assert isinstance(results[1], BrokenProcessPool) and isinstance(results[2], BrokenProcessPool)
     assert isinstance(late[0], BrokenProcessPool)
 
 
 def test_a_cancelled_call_drops_its_answer_and_the_next_gets_its_own():
-    async def scenario():
-        helper = Helper()
-        try:
-            slow = helper.call(nap, 0.3)
-            slow.cancel()
-            return await helper.call(echo, "своё")
-        finally:
-            helper.close()
+    async def scenario(helper):
+        helper.call(nap, 0.3).cancel()
+        return await helper.call(echo, "своё")
 
-    assert asyncio.run(scenario())[1] == "своё"
+    assert with_helper(scenario)[1] == "своё"
 
 
 def test_closing_waits_for_the_helper_to_end():
