@@ -38,3 +38,9 @@ def helper_started(parent: int, then: Callable[..., Any] | None = None, *args: A
     threading.Thread(target=watch, name="sveden-helper-watch", daemon=True).start()
     if then is not None:
         then(*args)
+    # The collector as in the crawl process (crawler.heap): a store process keeps the rule catalogue,
+    # a page reader its stylesheets, for the whole crawl.
+    from crawler import heap
+    from crawler.settings import SVEDEN_GC_THRESHOLDS
+
+    heap.tune(SVEDEN_GC_THRESHOLDS)

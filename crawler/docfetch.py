@@ -272,9 +272,12 @@ class DocumentStream:
 
     open_crawls = 0
 
+    def __init__(self, settings=None):
+        self.settings = settings
+
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls()
+        ext = cls(crawler.settings)
         crawler.signals.connect(ext.headers_received, signal=signals.headers_received)
         crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
@@ -283,6 +286,8 @@ class DocumentStream:
 
     def spider_opened(self, spider):
         DocumentStream.open_crawls += 1
+        if self.settings is not None and self.settings.getint("SVEDEN_PROGRESS_TOTAL") >= pageread.PAGE_PROCESS_FROM:
+            start_readers(self.settings)
 
     def spider_closed(self, spider):
         DocumentStream.open_crawls -= 1
@@ -298,6 +303,15 @@ class DocumentStream:
         sink = request.meta.get(DOCUMENT)
         if sink is not None and sink.write(data):
             raise StopDownload(fail=False)
+
+
+def start_readers(settings) -> None:
+    """A crawl of many sites starts its document and page readers with it (crawler.docread.Readers.start)."""
+    if settings.getbool("SVEDEN_DOCUMENTS", True):
+        per_loop(_readers, lambda: Readers(helper_processes(settings, "SVEDEN_DOCUMENT_PROCESSES"),
+                                           max(1, settings.getint("SVEDEN_DOCUMENT_CONCURRENCY")))).start()
+    if processes := pageread.page_processes(settings):
+        pageread.readers(processes).start()
 
 
 def close_readers() -> None:

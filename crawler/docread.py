@@ -76,16 +76,24 @@ def analyse_file(path: Path, ext: str, text_pages: int) -> dict[str, Any]:
 class Readers:
     """The crawl process's document readers (made on first use, closed with the crawl)."""
 
-    def __init__(self, processes: int, concurrency: int, read: Callable[..., Any] = read_file):
+    def __init__(self, processes: int, concurrency: int, read: Callable[..., Any] = read_file,
+                 warm: Callable[[], Any] | None = documents.load_readers):
         self.processes = max(0, processes)
         self.read_fn = read
+        self.warm = warm
         self.slots = asyncio.Semaphore(max(1, concurrency))
         self.pool: Helpers | None = None
 
     def _pool(self, processes: int | None = None) -> Helpers:
         # A reader lives as long as the crawl: starting one costs a second of imports, which would
         # stall reading. Driven from the event loop (crawler.helperpipe): no threads in the crawl process.
-        return Helpers(processes or self.processes)
+        return Helpers(processes or self.processes, self.warm)
+
+    def start(self) -> None:
+        """Start the readers now rather than with the first file: a large crawl's first files would
+        otherwise wait for their imports (a second or two of CPU), and the sites for their files."""
+        if self.processes and self.pool is None:
+            self.pool = self._pool()
 
     async def read(self, *args: Any) -> Any:
         """``read(*args)`` in a reader. When a reader dies, every file it had in hand is read again,

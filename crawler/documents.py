@@ -36,6 +36,14 @@ _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"I
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|title|meta|script|div|p|h1)\b", re.IGNORECASE | re.DOTALL)
 
 
+def load_readers() -> None:
+    """Import the parsers a reader process needs (they are imported on first use): run when a
+    reader starts, so that the first documents of a crawl do not wait for them."""
+    import pypdf  # noqa: F401
+    import pypdfium2  # noqa: F401
+    from lxml import etree, html  # noqa: F401
+
+
 def sniff_head(head: bytes) -> str:
     """The type of a file by its first bytes, without the ZIP package parts (see :func:`sniff`)."""
     if not head:

@@ -102,7 +102,7 @@ def page_processes(settings) -> int:
 
 def readers(processes: int) -> Readers:
     """The process's page readers (made on first use, closed with the last crawl)."""
-    return per_loop(_readers, lambda: Readers(processes, PAGES_IN_HAND, read=read_page))
+    return per_loop(_readers, lambda: Readers(processes, PAGES_IN_HAND, read=read_page, warm=None))
 
 
 async def read_remote(processes: int, url: str, final_url: str, body: bytes, content_type: str | None,

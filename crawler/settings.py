@@ -101,7 +101,12 @@ EXTENSIONS = {
     "crawler.progress.CheckProgress": 600,  # off unless SVEDEN_CHECK_PROGRESS is set
     "crawler.crawldelay.CrawlDelay": 520,  # robots.txt Crawl-delay, in every profile
     "crawler.docfetch.DocumentStream": 510,  # document downloads go to temporary files, cut at the cap
+    "crawler.heap.LongLivedHeap": 100,  # the cyclic collector tuned for the sites in flight (crawler/heap.py)
 }
+# Thresholds of Python's cyclic garbage collector in a crawl process and its helpers (gc.set_threshold;
+# the helpers take the environment's value, not --set); [] keeps Python's (700, 10, 10), under which
+# full collections took a third of a large crawl's CPU (crawler/heap.py).
+SVEDEN_GC_THRESHOLDS: list[int] = [10_000, 10, 10]
 # Progress of `sveden check` on stderr: "tty" (one line rewritten in place), "lines", or "" (none).
 SVEDEN_CHECK_PROGRESS = ""
 
@@ -135,6 +140,11 @@ SVEDEN_SITE_CONCURRENCY = 4  # requests of one site in flight at once (the slot 
 SVEDEN_SITES_IN_FLIGHT = 128
 # At most this many organizations in the hands of one `sveden worker` (0: SVEDEN_SITES_IN_FLIGHT).
 SVEDEN_WORKER_SITES = 0
+# A monthly run starts last month's slowest sites first. Sites with no time from last month are first
+# asked for their robots.txt, all at once (crawler/latency.py), and the slow ones start first:
+# -1 (auto) when 20 or more of the run's organizations are new, 0 never, 1 whenever any is.
+SVEDEN_LATENCY_PASS = -1
+SVEDEN_LATENCY_PASS_TIMEOUT = 8.0  # seconds for each site's answer; no answer in time counts as the slowest
 
 # Documents the items link to are downloaded and read (crawler/docfetch.py, crawler/documents.py):
 # type by content, opens, encryption, PDF text layer, signatures. Within the probe time budget.

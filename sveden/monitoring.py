@@ -109,6 +109,40 @@ def previous_durations(session, month: str, org_ids: set[str]) -> dict[str, floa
     return {org_id: seconds for org_id, data in rows if org_id in org_ids and (seconds := _artifact_seconds(data)) > 0}
 
 
+LATENCY_PASS_FROM = 20  # new organizations in a run from which SVEDEN_LATENCY_PASS=-1 measures them
+
+
+def first_month_order(targets: list[dict[str, Any]], overrides: dict[str, Any]) -> list[dict[str, Any]]:
+    """The targets, slowest first, the new ones (no time from last month) timed by the latency pass
+    (crawler.latency). Without the pass, or when it fails, the order is unchanged: the pass only
+    orders the run, the run never depends on it."""
+    import time
+
+    from crawler import latency
+    from crawler.progress import progress_log
+    from crawler.runner import project_settings
+
+    settings = project_settings(overrides)
+    mode = settings.getint("SVEDEN_LATENCY_PASS")
+    new = [t for t in targets if not t.get("expected_seconds")]
+    if mode == 0 or not new or (mode < 0 and len(new) < LATENCY_PASS_FROM):
+        return targets
+    timeout = settings.getfloat("SVEDEN_LATENCY_PASS_TIMEOUT")
+    started = time.monotonic()
+    try:
+        answers = latency.measure([{"org_id": t["org_id"], "url": t["url"]} for t in new], overrides, timeout)
+    except (RuntimeError, OSError, ValueError) as exc:
+        progress_log().warning("Время ответа сайтов не измерено (%s): новые организации обходятся в порядке реестра", exc)
+        return targets
+    timed = {t["org_id"]: latency.expected_seconds(answers[t["org_id"]], timeout) for t in new if t["org_id"] in answers}
+    ordered = [{**t, "expected_seconds": timed.get(t["org_id"], t.get("expected_seconds") or 0.0)} for t in targets]
+    ordered.sort(key=lambda t: (-t["expected_seconds"], t["org_id"]))
+    silent = sum(1 for t in new if answers.get(t["org_id"], {}).get("error") == "timeout")
+    progress_log().info("Время ответа новых сайтов (%d) измерено за %.0f с, не ответили за %g с: %d; медленные сайты обходятся первыми",
+                        len(new), time.monotonic() - started, timeout, silent)
+    return ordered
+
+
 def _artifact_seconds(data: bytes) -> float:
     """``stats.seconds`` of a stored (zlib-compressed JSON) artifact, reading only its last key:
     ``crawler.sitecrawl`` writes the stats last, and the pages before them may be megabytes."""
@@ -147,6 +181,7 @@ def _nothing_to_crawl(session, municipalities: list[str], org_ids: list[str], fo
 
 
 def worker_settings(run_id: int, db_url: str, total: int, overrides: dict[str, Any]):
+    from crawler import settings as project
     from crawler.runner import project_settings
     from sveden.gather import gather_settings
 
@@ -155,7 +190,8 @@ def worker_settings(run_id: int, db_url: str, total: int, overrides: dict[str, A
             **gather_settings(),
             # Artifacts are judged and stored through sveden.judging, one transaction per organization.
             "ITEM_PIPELINES": {"sveden.pipeline.JudgeAndStorePipeline": 300},
-            "EXTENSIONS": {"crawler.extensions.ProbeHeadersOnly": 500, "crawler.docfetch.DocumentStream": 510, "crawler.progress.Progress": 600},
+            # The project's extensions (robots.txt Crawl-delay, documents, the collector…) and the run's progress.
+            "EXTENSIONS": {**project.EXTENSIONS, "crawler.progress.Progress": 600},
             "SVEDEN_RUN_ID": run_id,
             "SVEDEN_DATABASE_URL": db_url,
             "SVEDEN_PROGRESS_TOTAL": total,
@@ -337,6 +373,7 @@ def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, w
         "Обход %s за %s: организаций %d, уже проверено %d, осталось %d",
         "продолжается" if resume else "начат", month, plan.total, plan.already_done, len(plan.targets),
     )
+    plan.targets = first_month_order(plan.targets, overrides)
     if redis_url:
         push_targets(redis_url, plan.run_id, plan.targets)
         progress_log().info("Очередь обхода № %d в Redis: %d организаций; другие узлы: sveden worker --redis %s --run %d",

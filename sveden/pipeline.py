@@ -102,7 +102,9 @@ class JudgeAndStorePipeline:
         return cls(settings.get("SVEDEN_DATABASE_URL"), run_id, processes)
 
     def open_spider(self, spider=None):
-        if not self.processes:  # the store process is spawned with the first item (a crawler may have none)
+        if self.processes:  # started with the crawl: the first sites to end need not wait for its imports
+            self.pool = Helpers(1, _open_store, self.db_url, self.run_id, at_end=_close_store)
+        else:
             self.store = Store(self.db_url, self.run_id)
 
     def close_spider(self, spider=None):

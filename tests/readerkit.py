@@ -40,3 +40,17 @@ def nap(seconds: float) -> float:
 
     time.sleep(seconds)
     return seconds
+
+
+def collector_state() -> tuple[tuple[int, ...], int]:
+    """The helper's garbage collector: its thresholds and how many objects are frozen."""
+    import gc
+
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
+def loaded(*modules: str) -> list[str]:
+    """Which of ``modules`` the helper has imported."""
+    import sys
+
+    return [m for m in modules if m in sys.modules]

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from scrapy.settings import Settings
 
 from crawler import docfetch
@@ -168,3 +169,28 @@ def test_the_auto_default_reads_in_a_process_alone_and_in_threads_in_a_shared_ru
     # An explicit setting wins either way (--set, or the environment through crawler.settings).
     assert helper_processes(worker_settings(7, db, 0, {**shared, "SVEDEN_DOCUMENT_PROCESSES": 2}), "SVEDEN_DOCUMENT_PROCESSES") == 2
     assert helper_processes(worker_settings(7, db, 0, {"SVEDEN_DOCUMENT_PROCESSES": 0}), "SVEDEN_DOCUMENT_PROCESSES") == 0
+
+
+@pytest.mark.parametrize("total, started", [(20, True), (19, False)])
+def test_a_crawl_of_many_sites_starts_its_readers_with_it(total, started):
+    import readerkit
+
+    from crawler import docfetch, pageread
+    from crawler.runner import project_settings
+
+    async def scenario():
+        ext = docfetch.DocumentStream(project_settings({"SVEDEN_PROGRESS_TOTAL": total}))
+        ext.spider_opened(None)
+        try:
+            key = id(asyncio.get_running_loop())
+            docs, pages = docfetch._readers.get(key), pageread._readers.get(key)
+            if not started:
+                return docs, pages
+            assert docs.pool is not None and pages.pool is not None  # before any file or page
+            # The document reader imported its parsers as it started, not with the first document.
+            return await docs.pool.call(readerkit.loaded, "pypdfium2", "pypdf")
+        finally:
+            ext.spider_closed(None)
+
+    result = asyncio.run(scenario())
+    assert result == (["pypdfium2", "pypdf"] if started else (None, None))

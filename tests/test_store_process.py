@@ -50,10 +50,12 @@ async def _process(pipeline, item):
 def test_the_store_process_stores_what_the_crawl_process_stores(tmp_path, processes):
     url, factory, run_id = _database(tmp_path)
     pipeline = JudgeAndStorePipeline(url, run_id, processes)
-    pipeline.open_spider()
     unjudgeable = {"org_id": "o1", "url": "http://127.0.0.1/", "outcome": {"status": "ok"}, "pages": "garbage", "sections": 7}
 
     async def scenario():
+        pipeline.open_spider()  # in the crawl's event loop, as Scrapy opens it
+        # The store process starts with the crawl: the first site to end does not wait for its imports.
+        assert (pipeline.pool is not None and len(pipeline.pool.pids()) == 1) == bool(processes)
         return [await _process(pipeline, item) for item in (unjudgeable, _site(2))]
 
     try:
@@ -69,9 +71,9 @@ def test_the_store_process_stores_what_the_crawl_process_stores(tmp_path, proces
 def test_a_dead_store_process_costs_the_site_in_hand_and_the_next_sites_are_stored(tmp_path):
     url, factory, run_id = _database(tmp_path)
     pipeline = JudgeAndStorePipeline(url, run_id, 1)
-    pipeline.open_spider()
 
     async def scenario():
+        pipeline.open_spider()
         await _process(pipeline, _site(1))
         victim = next(iter(pipeline.pool.pids()))  # the store process of o1
         os.kill(victim, signal.SIGKILL)

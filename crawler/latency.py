@@ -1,0 +1,166 @@
+"""How long each new site takes to answer, measured in one pass before a run.
+
+A monthly run starts the sites that took longest the month before first
+(``sveden.monitoring.previous_durations``): a slow site started last holds the run's end up, and no
+second worker can shorten it. An organization crawled for the first time has no such time, so a
+region's first month started its slow sites anywhere (1,000 farm sites on the latency farm: 200-s
+sites ended the run, and two workers were only 1.57× faster than one).
+
+Before such a run, this pass asks each new site for its robots.txt (the request its crawl begins with
+anyway) once, all sites at once, each for at most ``SVEDEN_LATENCY_PASS_TIMEOUT`` seconds, through the
+crawl's own downloader settings (address guard, user agent, DNS cache). A site's time is then
+estimated from its answer (:func:`expected_seconds`); one that does not answer in time is taken
+for the slowest (slow or dead, its timeouts cost it either way). The pass runs in a child process
+(``python -m crawler.latency IN OUT``): the run's own reactor cannot be started twice.
+
+Politeness: one request per site, and the run's first request to a site comes at least
+``DOWNLOAD_DELAY`` after its answer (the pass waits that long after its last answer before it ends).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy import signals
+
+from crawler.errors import classify_exception
+
+log = logging.getLogger(__name__)
+
+# A site's crawl makes about 60 requests (pages, stylesheets, documents: 12,537 for 200 farm sites),
+# 1.5 at a time (AutoThrottle's target concurrency): about 40 answers one after another.
+ANSWERS_IN_SERIES = 40
+STARTED = "sveden_latency_started"
+
+
+def robots_url(url: str) -> str | None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+
+
+def expected_seconds(answer: dict[str, Any], timeout: float) -> float:
+    """A site's estimated crawl time from its answer in the pass: ``{"seconds": s}`` when it answered
+    (any HTTP status), ``{"error": kind, "seconds": s}`` when it did not."""
+    seconds = float(answer.get("seconds") or 0.0)
+    if answer.get("error") == "timeout":
+        seconds = max(seconds, timeout)
+    return round(seconds * ANSWERS_IN_SERIES, 3)
+
+
+class LatencySpider(scrapy.Spider):
+    """One robots.txt request per target; the answers by organization in ``self.answers``."""
+
+    name = "sveden_latency"
+
+    def __init__(self, targets: list[dict[str, Any]] | None = None, timeout: float = 8.0, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.targets = targets or []
+        self.timeout = timeout
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.last_answer = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.reached_downloader, signal=signals.request_reached_downloader)
+        return spider
+
+    def reached_downloader(self, request, spider=None) -> None:
+        # From the first hop: a redirect copies the meta, so its time counts from the first request.
+        request.meta.setdefault(STARTED, time.monotonic())
+
+    async def start(self):
+        for target in self.targets:
+            url = robots_url(str(target.get("url") or ""))
+            org_id = str(target.get("org_id") or "")
+            if url is None or not org_id:
+                continue
+            yield scrapy.Request(url, callback=self.answered, errback=self.failed, dont_filter=True,
+                                 meta={"org_id": org_id, "download_timeout": self.timeout, "dont_retry": True,
+                                       "handle_httpstatus_all": True})
+
+    def _took(self, meta: dict[str, Any]) -> float:
+        now = time.monotonic()
+        self.last_answer = max(self.last_answer, now)
+        return round(now - meta.get(STARTED, now), 3)
+
+    def answered(self, response):
+        self.answers[response.meta["org_id"]] = {"seconds": self._took(response.meta), "status": response.status}
+        return None
+
+    def failed(self, failure):
+        kind, _ = classify_exception(failure.value)
+        self.answers[failure.request.meta["org_id"]] = {"seconds": self._took(failure.request.meta), "error": kind}
+
+
+def run_pass(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: float) -> dict[str, dict[str, Any]]:
+    """The pass in this process (once: it runs a reactor). Answers by organization."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.runner import project_settings, quiet_download_errors
+
+    settings = project_settings({
+        "SPIDER_MODULES": [],
+        **overrides,
+        # One request per site, all sites at once: no robots.txt of its own (it is the request), no
+        # retries, no delays within a site (there is one request), none of the crawl's extensions.
+        "ROBOTSTXT_OBEY": False,
+        "RETRY_ENABLED": False,
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "COOKIES_ENABLED": False,
+        "ITEM_PIPELINES": {},
+        "EXTENSIONS": {},
+        "DOWNLOAD_MAXSIZE": 512 * 1024,
+        "LOG_LEVEL": "ERROR",
+    })
+    delay = project_settings(overrides).getfloat("DOWNLOAD_DELAY")
+    process = CrawlerProcess(settings, install_root_handler=False)
+    quiet_download_errors()
+    crawler = process.create_crawler(LatencySpider)
+    process.crawl(crawler, targets=targets, timeout=timeout)
+    process.start()
+    spider: LatencySpider = crawler.spider
+    # The run's first request to the last site to answer must not follow its answer sooner than the
+    # politeness delay (the run starts as soon as this pass ends).
+    wait = spider.last_answer + delay - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    return spider.answers
+
+
+def measure(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: float) -> dict[str, dict[str, Any]]:
+    """The pass in a child process; raises ``RuntimeError`` (its message for the log) when it fails."""
+    with tempfile.TemporaryDirectory(prefix="sveden-latency-") as tmp:
+        src, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
+        src.write_text(json.dumps({"targets": targets, "settings": overrides, "timeout": timeout}, ensure_ascii=False), encoding="utf-8")
+        try:
+            proc = subprocess.run([sys.executable, "-m", "crawler.latency", str(src), str(out)], stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=timeout + 120 + len(targets) / 20)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("замер не завершился вовремя") from None
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(f"процесс замера завершился с кодом {proc.returncode}: {proc.stderr.strip()[-300:]}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def main(argv: list[str]) -> int:
+    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    answers = run_pass(job["targets"], job.get("settings") or {}, float(job.get("timeout") or 8.0))
+    Path(argv[1]).write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""The latency pass before a run with new organizations (crawler.latency, sveden.monitoring.first_month_order)."""
+
+from __future__ import annotations
+
+import socket
+from contextlib import contextmanager
+
+import pytest
+from sitekit import Route, serve
+
+from crawler import latency
+from sveden import monitoring
+
+
+def test_robots_url_is_the_sites_origin():
+    assert latency.robots_url("https://школа.рф/sveden/?x=1") == "https://школа.рф/robots.txt"
+    assert latency.robots_url("http://127.0.0.1:8080") == "http://127.0.0.1:8080/robots.txt"
+    assert latency.robots_url("ftp://example.ru/") is None
+    assert latency.robots_url("школа.рф") is None
+
+
+def test_expected_seconds_scales_the_answer_and_puts_silence_first():
+    fast = latency.expected_seconds({"seconds": 0.1, "status": 200}, timeout=8)
+    slow = latency.expected_seconds({"seconds": 3.0, "status": 404}, timeout=8)
+    silent = latency.expected_seconds({"seconds": 7.9, "error": "timeout"}, timeout=8)
+    refused = latency.expected_seconds({"seconds": 0.01, "error": "unreachable"}, timeout=8)
+    assert fast == pytest.approx(0.1 * latency.ANSWERS_IN_SERIES)
+    assert refused < fast < slow < silent == pytest.approx(8 * latency.ANSWERS_IN_SERIES)
+
+
+@contextmanager
+def silent_server():
+    """Accepts connections (the kernel does) and never answers: a download timeout."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+def test_new_sites_are_timed_and_the_slowest_start_first(monkeypatch):
+    with serve({"/robots.txt": Route("User-agent: *\n", content_type="text/plain")}) as fast, \
+            serve({"/robots.txt": Route("User-agent: *\n", content_type="text/plain", delay=1.0)}) as slow, \
+            serve({}) as missing, silent_server() as silent:
+        targets = [
+            {"org_id": "a-fast", "url": fast.url + "/", "expected_seconds": 0.0},
+            {"org_id": "b-known", "url": fast.url + "/", "expected_seconds": 55.0},  # last month's time is kept
+            {"org_id": "c-silent", "url": silent + "/", "expected_seconds": 0.0},
+            {"org_id": "d-slow", "url": slow.url + "/", "expected_seconds": 0.0},
+            {"org_id": "e-404", "url": missing.url + "/", "expected_seconds": 0.0},
+        ]
+        ordered = monitoring.first_month_order(targets, {"SVEDEN_LATENCY_PASS": 1, "SVEDEN_LATENCY_PASS_TIMEOUT": 2.5})
+        asked = {tuple(r) for r in fast.log} | {tuple(r) for r in slow.log} | {tuple(r) for r in missing.log}
+    order = [t["org_id"] for t in ordered]
+    assert order[:3] == ["c-silent", "b-known", "d-slow"]  # 2.5 s × 40, 55 s, ≥ 1 s × 40
+    assert set(order[3:]) == {"a-fast", "e-404"}
+    seconds = {t["org_id"]: t["expected_seconds"] for t in ordered}
+    assert seconds["b-known"] == 55.0
+    assert seconds["c-silent"] == pytest.approx(2.5 * latency.ANSWERS_IN_SERIES, rel=0.05)
+    assert seconds["d-slow"] >= 1.0 * latency.ANSWERS_IN_SERIES
+    assert 0 < seconds["a-fast"] < seconds["d-slow"]
+    assert asked == {("GET", "/robots.txt")}  # one request per site, and only robots.txt
+    assert len(fast.log) == 1  # the site with last month's time is not asked
+
+
+def test_without_the_pass_the_order_is_unchanged(monkeypatch):
+    called = []
+    monkeypatch.setattr(latency, "measure", lambda *a, **k: called.append(a) or {})
+    few = [{"org_id": f"o{i}", "url": f"http://127.0.0.1:9/{i}", "expected_seconds": 0.0} for i in range(monitoring.LATENCY_PASS_FROM - 1)]
+    assert monitoring.first_month_order(few, {}) == few  # auto: too few new organizations to pay for a pass
+    many = few + [{"org_id": "z", "url": "http://127.0.0.1:9/", "expected_seconds": 0.0}]
+    assert monitoring.first_month_order(many, {"SVEDEN_LATENCY_PASS": 0}) == many
+    known = [{**t, "expected_seconds": 3.0} for t in many]
+    assert monitoring.first_month_order(known, {"SVEDEN_LATENCY_PASS": 1}) == known  # nothing new: nothing to time
+    assert not called
+    monitoring.first_month_order(many, {})
+    assert len(called) == 1  # auto, enough new organizations
+
+
+def test_a_failed_pass_leaves_the_order_and_says_why(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("процесс замера завершился с кодом 1")
+
+    monkeypatch.setattr(latency, "measure", broken)
+    targets = [{"org_id": "b", "url": "http://127.0.0.1:9/", "expected_seconds": 0.0},
+               {"org_id": "a", "url": "http://127.0.0.1:9/", "expected_seconds": 0.0}]
+    with caplog.at_level("WARNING"):
+        assert monitoring.first_month_order(targets, {"SVEDEN_LATENCY_PASS": 1}) == targets
+    assert "Время ответа сайтов не измерено (процесс замера завершился с кодом 1)" in caplog.text
