@@ -14,7 +14,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,7 +54,11 @@ class Plan:
         return len(self.org_ids)
 
 
-def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[str], resume: bool, settings: dict[str, Any]) -> Plan:
+def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[str], resume: bool, settings: dict[str, Any],
+             order: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None) -> Plan:
+    """The run's organizations, then the run itself (started or resumed). ``order`` may reorder the sites'
+    targets in between (the latency pass, ``first_month_order``): before the run is running, so that no
+    worker of it finds its queue empty meanwhile and leaves."""
     from storage import db, repository
     from storage.models import BusGovResult, Organization
 
@@ -70,15 +74,12 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
             orgs = list(session.scalars(q.order_by(Organization.id)))
             if not orgs or set(org_ids) - {o.id for o in orgs}:
                 raise MonitoringError(_nothing_to_crawl(session, municipalities, org_ids, {o.id for o in orgs}))
-            run = repository.find_resumable_run(session, month, filters) if resume else None
-            if resume and run is None:
+            found = repository.find_resumable_run(session, month, filters) if resume else None
+            if resume and found is None:
                 raise MonitoringError(f"нет незавершённого обхода за {month} с такими же фильтрами — запустите без --resume")
-            if run is None:
-                run = repository.start_run(session, "monthly", month, catalogue.rules_version(), settings, filters)
-            else:
-                repository.resume_run(session, run.id)
-            done = repository.done_org_ids(session, run.id)
-            busgov_done = set(session.scalars(select(BusGovResult.org_id).where(BusGovResult.run_id == run.id)))
+            run_id = found.id if found is not None else None
+            done = repository.done_org_ids(session, run_id) if run_id is not None else set()
+            busgov_done = set(session.scalars(select(BusGovResult.org_id).where(BusGovResult.run_id == run_id))) if run_id is not None else set()
             todo = [o for o in orgs if o.id not in done]
             # The slowest sites of the previous month first: a slow site started last would hold up the run's end.
             took = previous_durations(session, month, {o.id for o in todo})
@@ -89,7 +90,16 @@ def plan_run(db_url: str, month: str, municipalities: list[str], org_ids: list[s
                 for o in orgs
                 if o.id not in busgov_done and (o.busgov_agency_id or o.inn)
             ]
-            return Plan(run.id, month, targets, busgov, [o.id for o in orgs], len(done & {o.id for o in orgs}), filters)
+            all_ids = [o.id for o in orgs]
+            already = len(done & set(all_ids))
+        if order is not None and targets:
+            targets = order(targets)
+        with session_factory() as session, session.begin():
+            if run_id is None:
+                run_id = repository.start_run(session, "monthly", month, catalogue.rules_version(), settings, filters).id
+            else:
+                repository.resume_run(session, run_id)
+        return Plan(run_id, month, targets, busgov, all_ids, already, filters)
     finally:
         session_factory.kw["bind"].dispose()
 
@@ -366,14 +376,14 @@ def end_local_workers(children: list[subprocess.Popen], timeout: float) -> None:
 
 
 def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers, local_workers=0):
-    plan = plan_run(db_url, month, municipalities or [], org_ids or [], resume, {k: v for k, v in overrides.items() if isinstance(v, (str, int, float, bool))})
+    plan = plan_run(db_url, month, municipalities or [], org_ids or [], resume, {k: v for k, v in overrides.items() if isinstance(v, (str, int, float, bool))},
+                    order=lambda targets: first_month_order(targets, overrides))
     from crawler.progress import progress_log
 
     progress_log().info(
         "Обход %s за %s: организаций %d, уже проверено %d, осталось %d",
         "продолжается" if resume else "начат", month, plan.total, plan.already_done, len(plan.targets),
     )
-    plan.targets = first_month_order(plan.targets, overrides)
     if redis_url:
         push_targets(redis_url, plan.run_id, plan.targets)
         progress_log().info("Очередь обхода № %d в Redis: %d организаций; другие узлы: sveden worker --redis %s --run %d",

@@ -89,3 +89,58 @@ def test_a_failed_pass_leaves_the_order_and_says_why(monkeypatch, caplog):
     with caplog.at_level("WARNING"):
         assert monitoring.first_month_order(targets, {"SVEDEN_LATENCY_PASS": 1}) == targets
     assert "Время ответа сайтов не измерено (процесс замера завершился с кодом 1)" in caplog.text
+
+
+def _registry(tmp_path, ids=("a", "b", "c")) -> str:
+    from storage import db
+    from storage.models import Organization
+
+    url = f"sqlite:///{tmp_path}/m.sqlite"
+    factory = db.open_database(url)
+    try:
+        with factory() as s, s.begin():
+            for oid in ids:
+                s.add(Organization(id=oid, name=f"Школа {oid}", org_type="school", municipality="Город", site_url=f"http://{oid}.example.ru/"))
+    finally:
+        factory.kw["bind"].dispose()
+    return url
+
+
+def _runs(url: str) -> list[tuple[int, str]]:
+    from sqlalchemy import select
+
+    from storage import db
+    from storage.models import Run
+
+    factory = db.open_database(url)
+    try:
+        with factory() as s:
+            return [tuple(r) for r in s.execute(select(Run.id, Run.status).order_by(Run.id)).all()]
+    finally:
+        factory.kw["bind"].dispose()
+
+
+def test_the_run_is_running_only_once_its_order_is_known(tmp_path):
+    """A worker of the run (sveden worker --run ID) must not find its queue empty during the pass and leave."""
+    url = _registry(tmp_path)
+    seen = []
+
+    def order(targets):
+        seen.append(_runs(url))
+        return sorted(targets, key=lambda t: t["org_id"], reverse=True)
+
+    plan = monitoring.plan_run(url, "2026-02", [], [], False, {}, order=order)
+    assert seen == [[]]  # no run yet while the targets were ordered
+    assert [t["org_id"] for t in plan.targets] == ["c", "b", "a"]
+    assert _runs(url) == [(plan.run_id, "running")]
+
+    from storage import db, repository
+
+    factory = db.open_database(url)
+    with factory() as s, s.begin():
+        repository.finish_run(s, plan.run_id, "interrupted")
+    factory.kw["bind"].dispose()
+    resumed = monitoring.plan_run(url, "2026-02", [], [], True, {}, order=order)
+    assert resumed.run_id == plan.run_id
+    assert seen[1] == [(plan.run_id, "interrupted")]  # resumed only after the ordering
+    assert _runs(url) == [(plan.run_id, "running")]
