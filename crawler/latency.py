@@ -13,8 +13,9 @@ estimated from its answer (:func:`expected_seconds`); one that does not answer i
 for the slowest (slow or dead, its timeouts cost it either way). The pass runs in a child process
 (``python -m crawler.latency IN OUT``): the run's own reactor cannot be started twice.
 
-Politeness: one request per site, and the run's first request to a site comes at least
-``DOWNLOAD_DELAY`` after its answer (the pass waits that long after its last answer before it ends).
+Politeness: one request per site (per origin: organizations sharing a site share its answer), and the
+run's first request to a site comes at least ``DOWNLOAD_DELAY`` after its answer (the pass waits that
+long after its last answer before it ends).
 """
 
 from __future__ import annotations
@@ -52,9 +53,8 @@ def robots_url(url: str) -> str | None:
 def expected_seconds(answer: dict[str, Any], timeout: float) -> float:
     """A site's estimated crawl time from its answer in the pass: ``{"seconds": s}`` when it answered
     (any HTTP status), ``{"error": kind, "seconds": s}`` when it did not."""
-    seconds = float(answer.get("seconds") or 0.0)
-    if answer.get("error") == "timeout":
-        seconds = max(seconds, timeout)
+    # A timeout is the timeout, whatever waited before it (the host's download slot).
+    seconds = timeout if answer.get("error") == "timeout" else float(answer.get("seconds") or 0.0)
     return round(seconds * ANSWERS_IN_SERIES, 3)
 
 
@@ -81,27 +81,34 @@ class LatencySpider(scrapy.Spider):
         request.meta.setdefault(STARTED, time.monotonic())
 
     async def start(self):
+        # One request per origin: organizations sharing a site (a municipal hosting) share its answer.
+        origins: dict[str, list[str]] = {}
         for target in self.targets:
             url = robots_url(str(target.get("url") or ""))
             org_id = str(target.get("org_id") or "")
-            if url is None or not org_id:
-                continue
+            if url is not None and org_id:
+                origins.setdefault(url, []).append(org_id)
+        for url, org_ids in origins.items():
             yield scrapy.Request(url, callback=self.answered, errback=self.failed, dont_filter=True,
-                                 meta={"org_id": org_id, "download_timeout": self.timeout, "dont_retry": True,
+                                 meta={"org_ids": org_ids, "download_timeout": self.timeout, "dont_retry": True,
                                        "handle_httpstatus_all": True})
 
-    def _took(self, meta: dict[str, Any]) -> float:
+    def _record(self, meta: dict[str, Any], answer: dict[str, Any], seconds: float | None = None) -> None:
         now = time.monotonic()
         self.last_answer = max(self.last_answer, now)
-        return round(now - meta.get(STARTED, now), 3)
+        answer["seconds"] = round(seconds if seconds is not None else now - meta.get(STARTED, now), 3)
+        for org_id in meta["org_ids"]:
+            self.answers[org_id] = answer
 
     def answered(self, response):
-        self.answers[response.meta["org_id"]] = {"seconds": self._took(response.meta), "status": response.status}
+        # Scrapy's download_latency: from the request leaving for the host to its answer's headers, without
+        # the wait in the host's download slot (two origins on one host wait for each other's delay).
+        self._record(response.meta, {"status": response.status}, response.meta.get("download_latency"))
         return None
 
     def failed(self, failure):
         kind, _ = classify_exception(failure.value)
-        self.answers[failure.request.meta["org_id"]] = {"seconds": self._took(failure.request.meta), "error": kind}
+        self._record(failure.request.meta, {"error": kind})
 
 
 def run_pass(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: float) -> dict[str, dict[str, Any]]:
@@ -114,11 +121,10 @@ def run_pass(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: 
         "SPIDER_MODULES": [],
         **overrides,
         # One request per site, all sites at once: no robots.txt of its own (it is the request), no
-        # retries, no delays within a site (there is one request), none of the crawl's extensions.
+        # retries, none of the crawl's extensions. A host's delay stays (two origins on one host).
         "ROBOTSTXT_OBEY": False,
         "RETRY_ENABLED": False,
         "AUTOTHROTTLE_ENABLED": False,
-        "DOWNLOAD_DELAY": 0,
         "COOKIES_ENABLED": False,
         "ITEM_PIPELINES": {},
         "EXTENSIONS": {},

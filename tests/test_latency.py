@@ -50,19 +50,21 @@ def test_new_sites_are_timed_and_the_slowest_start_first(monkeypatch):
             {"org_id": "c-silent", "url": silent + "/", "expected_seconds": 0.0},
             {"org_id": "d-slow", "url": slow.url + "/", "expected_seconds": 0.0},
             {"org_id": "e-404", "url": missing.url + "/", "expected_seconds": 0.0},
+            {"org_id": "f-same-site", "url": fast.url + "/sveden/", "expected_seconds": 0.0},  # a-fast's site: one request for both
         ]
         ordered = monitoring.first_month_order(targets, {"SVEDEN_LATENCY_PASS": 1, "SVEDEN_LATENCY_PASS_TIMEOUT": 2.5})
         asked = {tuple(r) for r in fast.log} | {tuple(r) for r in slow.log} | {tuple(r) for r in missing.log}
     order = [t["org_id"] for t in ordered]
     assert order[:3] == ["c-silent", "b-known", "d-slow"]  # 2.5 s × 40, 55 s, ≥ 1 s × 40
-    assert set(order[3:]) == {"a-fast", "e-404"}
+    assert set(order[3:]) == {"a-fast", "e-404", "f-same-site"}
     seconds = {t["org_id"]: t["expected_seconds"] for t in ordered}
     assert seconds["b-known"] == 55.0
     assert seconds["c-silent"] == pytest.approx(2.5 * latency.ANSWERS_IN_SERIES, rel=0.05)
     assert seconds["d-slow"] >= 1.0 * latency.ANSWERS_IN_SERIES
     assert 0 < seconds["a-fast"] < seconds["d-slow"]
     assert asked == {("GET", "/robots.txt")}  # one request per site, and only robots.txt
-    assert len(fast.log) == 1  # the site with last month's time is not asked
+    assert len(fast.log) == 1  # one request for the two new organizations of that site
+    assert seconds["f-same-site"] == seconds["a-fast"]
 
 
 def test_without_the_pass_the_order_is_unchanged(monkeypatch):
