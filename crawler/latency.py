@@ -21,7 +21,6 @@ long after its last answer before it ends).
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import sys
 import tempfile
@@ -34,8 +33,6 @@ import scrapy
 from scrapy import signals
 
 from crawler.errors import classify_exception
-
-log = logging.getLogger(__name__)
 
 # A site's crawl makes about 60 requests (pages, stylesheets, documents: 12,537 for 200 farm sites),
 # 1.5 at a time (AutoThrottle's target concurrency): about 40 answers one after another.
@@ -77,7 +74,7 @@ class LatencySpider(scrapy.Spider):
         return spider
 
     def reached_downloader(self, request, spider=None) -> None:
-        # From the first hop: a redirect copies the meta, so its time counts from the first request.
+        # A failure has no download_latency: its time counts from here (a timeout counts as the timeout).
         request.meta.setdefault(STARTED, time.monotonic())
 
     async def start(self):
@@ -89,6 +86,7 @@ class LatencySpider(scrapy.Spider):
             if url is not None and org_id:
                 origins.setdefault(url, []).append(org_id)
         for url, org_ids in origins.items():
+            # Any answer is an answer: a redirect is not followed (one request per site), a 404 counts.
             yield scrapy.Request(url, callback=self.answered, errback=self.failed, dont_filter=True,
                                  meta={"org_ids": org_ids, "download_timeout": self.timeout, "dont_retry": True,
                                        "handle_httpstatus_all": True})

@@ -6,7 +6,7 @@ import socket
 from contextlib import contextmanager
 
 import pytest
-from sitekit import Route, serve
+from sitekit import Route, redirect, serve
 
 from crawler import latency
 from sveden import monitoring
@@ -43,7 +43,7 @@ def silent_server():
 def test_new_sites_are_timed_and_the_slowest_start_first(monkeypatch):
     with serve({"/robots.txt": Route("User-agent: *\n", content_type="text/plain")}) as fast, \
             serve({"/robots.txt": Route("User-agent: *\n", content_type="text/plain", delay=1.0)}) as slow, \
-            serve({}) as missing, silent_server() as silent:
+            serve({}) as missing, serve({"/robots.txt": redirect("/elsewhere.txt")}) as moved, silent_server() as silent:
         targets = [
             {"org_id": "a-fast", "url": fast.url + "/", "expected_seconds": 0.0},
             {"org_id": "b-known", "url": fast.url + "/", "expected_seconds": 55.0},  # last month's time is kept
@@ -51,12 +51,15 @@ def test_new_sites_are_timed_and_the_slowest_start_first(monkeypatch):
             {"org_id": "d-slow", "url": slow.url + "/", "expected_seconds": 0.0},
             {"org_id": "e-404", "url": missing.url + "/", "expected_seconds": 0.0},
             {"org_id": "f-same-site", "url": fast.url + "/sveden/", "expected_seconds": 0.0},  # a-fast's site: one request for both
+            {"org_id": "g-moved", "url": moved.url + "/", "expected_seconds": 0.0},  # a redirect is an answer, not followed
         ]
         ordered = monitoring.first_month_order(targets, {"SVEDEN_LATENCY_PASS": 1, "SVEDEN_LATENCY_PASS_TIMEOUT": 2.5})
-        asked = {tuple(r) for r in fast.log} | {tuple(r) for r in slow.log} | {tuple(r) for r in missing.log}
+        asked = {tuple(r) for srv in (fast, slow, missing, moved) for r in srv.log}
+        moved_log = list(moved.log)
     order = [t["org_id"] for t in ordered]
     assert order[:3] == ["c-silent", "b-known", "d-slow"]  # 2.5 s × 40, 55 s, ≥ 1 s × 40
-    assert set(order[3:]) == {"a-fast", "e-404", "f-same-site"}
+    assert set(order[3:]) == {"a-fast", "e-404", "f-same-site", "g-moved"}
+    assert moved_log == [("GET", "/robots.txt")]
     seconds = {t["org_id"]: t["expected_seconds"] for t in ordered}
     assert seconds["b-known"] == 55.0
     assert seconds["c-silent"] == pytest.approx(2.5 * latency.ANSWERS_IN_SERIES, rel=0.05)
