@@ -305,11 +305,15 @@ class DocumentStream:
             raise StopDownload(fail=False)
 
 
+def document_readers(processes: int, concurrency: int) -> Readers:
+    """The process's document readers (made on first use, closed with the last crawl)."""
+    return per_loop(_readers, lambda: Readers(processes, concurrency))
+
+
 def start_readers(settings) -> None:
     """A crawl of many sites starts its document and page readers with it (crawler.docread.Readers.start)."""
     if settings.getbool("SVEDEN_DOCUMENTS", True):
-        per_loop(_readers, lambda: Readers(helper_processes(settings, "SVEDEN_DOCUMENT_PROCESSES"),
-                                           max(1, settings.getint("SVEDEN_DOCUMENT_CONCURRENCY")))).start()
+        document_readers(helper_processes(settings, "SVEDEN_DOCUMENT_PROCESSES"), max(1, settings.getint("SVEDEN_DOCUMENT_CONCURRENCY"))).start()
     if processes := pageread.page_processes(settings):
         pageread.readers(processes).start()
 
@@ -390,7 +394,7 @@ class DocumentFetcher:
         return per_loop(_places, lambda: Places(self.ram_files, self.max_bytes, disk_dir=self.tmpdir))
 
     def _readers(self) -> Readers:
-        return per_loop(_readers, lambda: Readers(self.processes, self.concurrency))
+        return document_readers(self.processes, self.concurrency)
 
     def _backlog(self) -> Backlog:
         return per_loop(_backlogs, lambda: Backlog(self.backlog_limit))

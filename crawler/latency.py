@@ -129,7 +129,7 @@ def run_pass(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: 
         "DOWNLOAD_MAXSIZE": 512 * 1024,
         "LOG_LEVEL": "ERROR",
     })
-    delay = project_settings(overrides).getfloat("DOWNLOAD_DELAY")
+    delay = settings.getfloat("DOWNLOAD_DELAY")
     process = CrawlerProcess(settings, install_root_handler=False)
     quiet_download_errors()
     crawler = process.create_crawler(LatencySpider)

@@ -103,9 +103,13 @@ class JudgeAndStorePipeline:
 
     def open_spider(self, spider=None):
         if self.processes:  # started with the crawl: the first sites to end need not wait for its imports
-            self.pool = Helpers(1, _open_store, self.db_url, self.run_id, at_end=_close_store)
+            self.pool = self._spawn()
         else:
             self.store = Store(self.db_url, self.run_id)
+
+    def _spawn(self) -> Helpers:
+        """A store process: it opens its store as it starts and closes it when its socket closes."""
+        return Helpers(1, _open_store, self.db_url, self.run_id, at_end=_close_store)
 
     def close_spider(self, spider=None):
         if self.pool is not None:  # the store process closes its store (at_end) and is waited for
@@ -120,8 +124,8 @@ class JudgeAndStorePipeline:
         # walk every one of them (4 % of a crawl's CPU); a dict needs only a shallow copy.
         data = dict(item) if isinstance(item, dict) else ItemAdapter(item).asdict()
         if self.processes:
-            if self.pool is None:
-                self.pool = Helpers(1, _open_store, self.db_url, self.run_id, at_end=_close_store)
+            if self.pool is None:  # the last one died with the sites in its hands
+                self.pool = self._spawn()
             return self._store_elsewhere(data, item)
         assert self.store is not None
         summary = self.store.store(data)
