@@ -1,5 +1,5 @@
-"""The Scrapy project: gatherers of site and bus.gov.ru artifacts (no verdicts, no storage)."""
+"""The Scrapy project: gatherers of site and bus.gov.ru artifacts (no verdicts, no storage).
 
-from crawler.offline import use_bundled_suffix_list
-
-use_bundled_suffix_list()
+Importing the package imports no Scrapy: the helper processes of a crawl (page and document readers)
+import only their readers. The project's settings module (crawler/settings.py) makes the crawl offline.
+"""

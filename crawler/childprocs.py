@@ -41,6 +41,5 @@ def helper_started(parent: int, then: Callable[..., Any] | None = None, *args: A
     # The collector as in the crawl process (crawler.heap): a store process keeps the rule catalogue,
     # a page reader its stylesheets, for the whole crawl.
     from crawler import heap
-    from crawler.settings import SVEDEN_GC_THRESHOLDS
 
-    heap.tune(SVEDEN_GC_THRESHOLDS)
+    heap.tune(heap.THRESHOLDS)

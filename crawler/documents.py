@@ -239,6 +239,10 @@ def _pdf_signatures(path: Path) -> list[dict[str, Any]]:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 
+    from crawler import pdfhex
+
+    pdfhex.install()
+
     out: list[dict[str, Any]] = []
     with open(path, "rb") as fh:
         reader = PdfFileReader(fh, strict=False)

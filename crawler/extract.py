@@ -82,13 +82,47 @@ def parse_html(text: str) -> lxml.html.HtmlElement | None:
 
 def _join(base: str, href: str) -> str:
     """``href`` resolved against ``base``; "" when either does not parse (``http://[x``, a port
-    out of range): one broken address on a page never makes the page, or the site, unreadable."""
+    out of range): one broken address on a page never makes the page, or the site, unreadable.
+
+    A site's menus repeat the same links on every page. An address from the root (``/sveden/``) or a
+    full one resolves the same against every page of a host (urljoin uses only the base's scheme and
+    host then), so it is resolved once per host (``_JOINED``); a relative one against each page."""
+    key = None
+    if _from_root(href):
+        try:
+            parts = urlsplit(base)  # cached by urllib
+        except ValueError:
+            return ""
+        key = (parts.scheme, parts.netloc, href)
+        if (url := _JOINED.get(key)) is not None:
+            return url
     try:
         url = urljoin(base, href)
         urlsplit(url).port  # noqa: B018 - raises on a bad IPv6 literal or port
     except ValueError:
-        return ""
+        url = ""
+    if key is not None:
+        if len(_JOINED) >= JOINED_KEPT:
+            _JOINED.clear()
+        _JOINED[key] = url
     return url
+
+
+def _from_root(href: str) -> bool:
+    """Does ``href`` have a host or a path from the root? Then urljoin ignores the base's path and query."""
+    if href[:1] == "/" and href[1:2] != "/":
+        return True
+    if href[:2] == "//" or href[:8].lower().startswith(("http://", "https://")):
+        try:
+            parts = urlsplit(href)
+        except ValueError:
+            return False
+        return bool(parts.netloc) or parts.path[:1] == "/"
+    return False
+
+
+JOINED_KEPT = 50_000  # resolved addresses a process keeps (a few MB)
+_JOINED: dict[tuple[str, str, str], str] = {}
 
 
 def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:

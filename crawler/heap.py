@@ -14,9 +14,9 @@ from __future__ import annotations
 import gc
 import logging
 
-from scrapy import signals
-
 log = logging.getLogger(__name__)
+# The default of SVEDEN_GC_THRESHOLDS, and what the helper processes take (they import no settings).
+THRESHOLDS = (10_000, 10, 10)
 
 
 def tune(thresholds: list[int] | tuple[int, ...]) -> bool:
@@ -38,6 +38,8 @@ class LongLivedHeap:
 
     @classmethod
     def from_crawler(cls, crawler):
+        from scrapy import signals
+
         ext = cls(crawler.settings.getlist("SVEDEN_GC_THRESHOLDS"))
         crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
         return ext

@@ -14,6 +14,11 @@ import json
 import os
 
 from crawler.addresses import env_allows
+from crawler.heap import THRESHOLDS as _gc_thresholds
+from crawler.offline import use_bundled_suffix_list
+
+# Every Scrapy crawl of the project loads this module first: no library fetches data at run time.
+use_bundled_suffix_list()
 
 # Honest identification with a contact page (school administrators do look at their logs):
 # the operating centre sets its own page in SVEDEN_CONTACT_URL.
@@ -106,7 +111,7 @@ EXTENSIONS = {
 # Thresholds of Python's cyclic garbage collector in a crawl process and its helpers (gc.set_threshold;
 # the helpers take the environment's value, not --set); [] keeps Python's (700, 10, 10), under which
 # full collections took a third of a large crawl's CPU (crawler/heap.py).
-SVEDEN_GC_THRESHOLDS: list[int] = [10_000, 10, 10]
+SVEDEN_GC_THRESHOLDS: list[int] = list(_gc_thresholds)
 # Progress of `sveden check` on stderr: "tty" (one line rewritten in place), "lines", or "" (none).
 SVEDEN_CHECK_PROGRESS = ""
 

@@ -18,12 +18,10 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
-from sqlalchemy import select
 
-from artifacts.schema import RegistryFacts
 from crawler.childprocs import helper_processes
 from crawler.helperpipe import Helpers
-from sveden import doccache, judging
+from sveden.store import Store, close_store, open_store, store_artifact
 
 # Spawning a store process costs about a second of imports: below this many organizations judging
 # them in the crawl process is cheaper (SVEDEN_STORE_PROCESS=-1 only).
@@ -32,52 +30,6 @@ STORE_PROCESS_FROM = 20
 
 class StoreCrashed(RuntimeError):
     """The store process died with a site in its hands (the site is not stored)."""
-
-
-class Store:
-    """The database session and the registry facts of one run's judging."""
-
-    def __init__(self, db_url: str, run_id: int):
-        from storage import db
-        from storage.models import Organization
-
-        self.run_id = run_id
-        self.session_factory = db.open_database(db_url)
-        with self.session_factory() as session:
-            self.registry: dict[str, RegistryFacts] = {o.id: judging.registry_facts(o) for o in session.scalars(select(Organization))}
-
-    def store(self, data: dict[str, Any]) -> dict[str, Any] | None:
-        """Judge and store one artifact; the summary of a site (None for a bus.gov.ru card)."""
-        org_id = data.get("org_id")
-        registry = self.registry.get(org_id) if org_id is not None else None
-        with self.session_factory() as session, session.begin():
-            if data.get("kind") == "busgov":
-                judging.store_busgov(session, self.run_id, data, registry)
-                return None
-            _, result = judging.store_site(session, self.run_id, org_id, data, registry, org_type=data.get("org_type") if registry is None else None)
-            doccache.remember(session, data)  # next month asks for these documents conditionally
-        return {"org_id": org_id, "outcome": result["outcome"], "counts": result["counts"]}
-
-    def close(self) -> None:
-        self.session_factory.kw["bind"].dispose()
-
-
-_own: Store | None = None  # the store process's Store
-
-
-def _open_store(db_url: str, run_id: int) -> None:
-    global _own
-    _own = Store(db_url, run_id)
-
-
-def _store(data: dict[str, Any]) -> dict[str, Any] | None:
-    assert _own is not None
-    return _own.store(data)
-
-
-def _close_store() -> None:
-    if _own is not None:
-        _own.close()
 
 
 class JudgeAndStorePipeline:
@@ -109,7 +61,7 @@ class JudgeAndStorePipeline:
 
     def _spawn(self) -> Helpers:
         """A store process: it opens its store as it starts and closes it when its socket closes."""
-        return Helpers(1, _open_store, self.db_url, self.run_id, at_end=_close_store)
+        return Helpers(1, open_store, self.db_url, self.run_id, at_end=close_store)
 
     def close_spider(self, spider=None):
         if self.pool is not None:  # the store process closes its store (at_end) and is waited for
@@ -136,7 +88,7 @@ class JudgeAndStorePipeline:
         pool = self.pool
         assert pool is not None
         try:
-            summary = await pool.call(_store, data)
+            summary = await pool.call(store_artifact, data)
         except BrokenProcessPool:
             if self.pool is pool:  # the first of its sites to fail drops it: the next site spawns another
                 pool.close(wait=False)

@@ -4,6 +4,8 @@ an IPv6 literal is a valid address, never «malformed»."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.extract import extract_page
 
@@ -69,3 +71,31 @@ def test_check_names_what_does_not_parse_in_russian(given, reason):
     with pytest.raises(CheckInputError, match=reason) as exc:
         normalize_url(given)
     assert str(exc.value).startswith(f"неверный адрес «{given}»") and "Invalid" not in str(exc.value)
+
+
+def _uncached_join(base: str, href: str) -> str:
+    from urllib.parse import urljoin, urlsplit
+
+    try:
+        url = urljoin(base, href)
+        urlsplit(url).port  # noqa: B018
+    except ValueError:
+        return ""
+    return url
+
+
+_BASES = st.sampled_from(["http://school.example/sveden/common/", "http://school.example/a/b.php?x=1#top", "https://school.example/",
+                          "http://other.example:8080/dir/page", "http://[::1]:8000/x/", "http://user@school.example/p;q", "http:///nohost/"])
+_HREFS = st.lists(st.sampled_from(["/", "//", "http://", "https://", "HTTP://", "school.example", "other.example:80", "[::1]", "a", "..", ".",
+                                   "/", "?q=1", "#f", ";p", ":99999", "%2e", "\t", " ", "http:", "files"]), max_size=8).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.tuples(_BASES, _HREFS), min_size=1, max_size=12))
+def test_links_resolve_as_urljoin_resolves_them_whichever_page_came_first(pairs):
+    # _join keeps root-relative and full addresses per host: the page that resolved one first must not
+    # change what another page of the host gets.
+    from crawler import extract
+
+    for base, href in pairs:
+        assert extract._join(base, href) == _uncached_join(base, href), (base, href)
