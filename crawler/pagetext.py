@@ -8,8 +8,6 @@ dropped: the artifact keeps the findings (``artifacts.personal``), never the tex
 
 from __future__ import annotations
 
-import re
-
 import lxml.etree
 
 from artifacts import personal
@@ -21,7 +19,6 @@ BLOCKS = frozenset(
 CELLS = frozenset(("td", "th"))
 MAX_LINES = 20000  # a page's lines scanned; the rest of a huge page is left (size limits cut it before)
 PATH_DEPTH = 4  # last elements of a path kept: enough to find the spot, short in the artifact
-_WS = re.compile(r"\s+")
 
 
 def _path(stack: list[tuple[str, int]]) -> str:
@@ -42,7 +39,7 @@ def text_lines(root: lxml.etree._Element) -> tuple[list[str], list[str]]:
     line_at: list[tuple[str, int]] | None = None  # the stack (a copy) of the line's element
 
     def flush() -> None:
-        text = _WS.sub(" ", " ".join(buf)).strip()
+        text = " ".join(" ".join(buf).split())  # whitespace runs to one space, as \s+ would
         buf.clear()
         if text and len(lines) < MAX_LINES:
             lines.append(text)
