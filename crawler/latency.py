@@ -144,19 +144,72 @@ def run_pass(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: 
     return spider.answers
 
 
-def measure(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: float) -> dict[str, dict[str, Any]]:
-    """The pass in a child process; raises ``RuntimeError`` (its message for the log) when it fails."""
-    with tempfile.TemporaryDirectory(prefix="sveden-latency-") as tmp:
-        src, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
+LATENCY_PASS_FROM = 20  # new organizations from which SVEDEN_LATENCY_PASS=-1 (auto) times them
+
+
+def wanted(mode: int, new: int) -> bool:
+    """Is a pass worth it for ``new`` organizations without last month's time? (``SVEDEN_LATENCY_PASS``:
+    0 never, 1 always, -1 from ``LATENCY_PASS_FROM`` of them.)"""
+    return mode != 0 and new > 0 and (mode > 0 or new >= LATENCY_PASS_FROM)
+
+
+class PendingPass:
+    """The pass in a child process (``python -m crawler.latency IN OUT``), running while its caller
+    goes on: a lone crawl starts its first sites meanwhile and orders the others by its answers."""
+
+    def __init__(self, targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: float):
+        self.count = len(targets)
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout + 120 + len(targets) / 20
+        self._tmp = tempfile.TemporaryDirectory(prefix="sveden-latency-")
+        tmp = Path(self._tmp.name)
+        src, self._out, self._err = tmp / "in.json", tmp / "out.json", tmp / "err.txt"
         src.write_text(json.dumps({"targets": targets, "settings": overrides, "timeout": timeout}, ensure_ascii=False), encoding="utf-8")
+        with open(self._err, "w", encoding="utf-8") as err:  # a file, not a pipe: nobody reads while it runs
+            self.proc = subprocess.Popen([sys.executable, "-m", "crawler.latency", str(src), str(self._out)],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+
+    def done(self) -> bool:
+        return self.proc.poll() is not None or time.monotonic() > self.deadline
+
+    def answers(self) -> dict[str, dict[str, Any]]:
+        """The answers by organization once :meth:`done`; ``RuntimeError`` (its message for the log) when it failed."""
+        if self.proc.poll() is None:
+            self.close()
+            raise RuntimeError("замер не завершился вовремя")
+        if self.proc.returncode != 0 or not self._out.exists():
+            raise RuntimeError(f"процесс замера завершился с кодом {self.proc.returncode}: {self._err.read_text(encoding='utf-8', errors='replace').strip()[-300:]}")
+        return json.loads(self._out.read_text(encoding="utf-8"))
+
+    def wait(self) -> dict[str, dict[str, Any]]:
         try:
-            proc = subprocess.run([sys.executable, "-m", "crawler.latency", str(src), str(out)], stdin=subprocess.DEVNULL,
-                                  capture_output=True, text=True, timeout=timeout + 120 + len(targets) / 20)
+            self.proc.wait(max(0.0, self.deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            raise RuntimeError("замер не завершился вовремя") from None
-        if proc.returncode != 0 or not out.exists():
-            raise RuntimeError(f"процесс замера завершился с кодом {proc.returncode}: {proc.stderr.strip()[-300:]}")
-        return json.loads(out.read_text(encoding="utf-8"))
+            pass
+        return self.answers()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._tmp.cleanup()
+
+
+def measure(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: float) -> dict[str, dict[str, Any]]:
+    """The pass in a child process, waited for; raises ``RuntimeError`` (its message for the log) when it fails."""
+    pending = PendingPass(targets, overrides, timeout)
+    try:
+        return pending.wait()
+    finally:
+        pending.close()
+
+
+def report(count: int, seconds: float, timeout: float, answers: dict[str, dict[str, Any]]) -> str:
+    """The progress line of a pass (Russian, for the run's log)."""
+    silent = sum(1 for a in answers.values() if a.get("error") == "timeout")
+    return (f"Время ответа новых сайтов ({count}) измерено за {seconds:.0f} с, не ответили за {timeout:g} с: {silent}; "
+            "медленные сайты обходятся первыми")
 
 
 def main(argv: list[str]) -> int:

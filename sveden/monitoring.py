@@ -119,13 +119,11 @@ def previous_durations(session, month: str, org_ids: set[str]) -> dict[str, floa
     return {org_id: seconds for org_id, data in rows if org_id in org_ids and (seconds := _artifact_seconds(data)) > 0}
 
 
-LATENCY_PASS_FROM = 20  # new organizations in a run from which SVEDEN_LATENCY_PASS=-1 measures them
-
-
 def first_month_order(targets: list[dict[str, Any]], overrides: dict[str, Any]) -> list[dict[str, Any]]:
     """The targets, slowest first, the new ones (no time from last month) timed by the latency pass
-    (crawler.latency). Without the pass, or when it fails, the order is unchanged: the pass only
-    orders the run, the run never depends on it."""
+    (crawler.latency), for a run shared through Redis: its queue is filled once, in this order. Without
+    the pass, or when it fails, the order is unchanged: the pass only orders the run, the run never
+    depends on it. (A lone crawl times its new sites while it crawls its first ones: SvedenSpider.)"""
     import time
 
     from crawler import latency
@@ -133,9 +131,8 @@ def first_month_order(targets: list[dict[str, Any]], overrides: dict[str, Any]) 
     from crawler.runner import project_settings
 
     settings = project_settings(overrides)
-    mode = settings.getint("SVEDEN_LATENCY_PASS")
     new = [t for t in targets if not t.get("expected_seconds")]
-    if mode == 0 or not new or (mode < 0 and len(new) < LATENCY_PASS_FROM):
+    if not latency.wanted(settings.getint("SVEDEN_LATENCY_PASS"), len(new)):
         return targets
     timeout = settings.getfloat("SVEDEN_LATENCY_PASS_TIMEOUT")
     started = time.monotonic()
@@ -147,9 +144,7 @@ def first_month_order(targets: list[dict[str, Any]], overrides: dict[str, Any]) 
     timed = {t["org_id"]: latency.expected_seconds(answers[t["org_id"]], timeout) for t in new if t["org_id"] in answers}
     ordered = [{**t, "expected_seconds": timed.get(t["org_id"], t.get("expected_seconds") or 0.0)} for t in targets]
     ordered.sort(key=lambda t: (-t["expected_seconds"], t["org_id"]))
-    silent = sum(1 for t in new if answers.get(t["org_id"], {}).get("error") == "timeout")
-    progress_log().info("Время ответа новых сайтов (%d) измерено за %.0f с, не ответили за %g с: %d; медленные сайты обходятся первыми",
-                        len(new), time.monotonic() - started, timeout, silent)
+    progress_log().info(latency.report(len(new), time.monotonic() - started, timeout, {k: answers[k] for k in timed}))
     return ordered
 
 
@@ -305,7 +300,7 @@ def crawl_plan(plan: Plan, db_url: str, overrides: dict[str, Any], with_busgov: 
         process = CrawlerProcess(settings)
         quiet_download_errors()
         if plan.targets:
-            process.crawl(SvedenSpider, targets=plan.targets)
+            process.crawl(SvedenSpider, targets=plan.targets, latency_overrides=overrides)
         _add_busgov(process, plan.busgov_targets if with_busgov else None)
         process.start()
 
@@ -376,8 +371,10 @@ def end_local_workers(children: list[subprocess.Popen], timeout: float) -> None:
 
 
 def _run_monitoring(db_url, month, municipalities, org_ids, resume, overrides, with_busgov, redis_url, idle_close, wait_workers, local_workers=0):
+    # A queue shared through Redis is filled once, so its new sites are timed first; a lone crawl times
+    # them while it crawls its first sites (SvedenSpider's latency pass).
     plan = plan_run(db_url, month, municipalities or [], org_ids or [], resume, {k: v for k, v in overrides.items() if isinstance(v, (str, int, float, bool))},
-                    order=lambda targets: first_month_order(targets, overrides))
+                    order=(lambda targets: first_month_order(targets, overrides)) if redis_url else None)
     from crawler.progress import progress_log
 
     progress_log().info(

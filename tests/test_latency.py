@@ -73,7 +73,7 @@ def test_new_sites_are_timed_and_the_slowest_start_first(monkeypatch):
 def test_without_the_pass_the_order_is_unchanged(monkeypatch):
     called = []
     monkeypatch.setattr(latency, "measure", lambda *a, **k: called.append(a) or {})
-    few = [{"org_id": f"o{i}", "url": f"http://127.0.0.1:9/{i}", "expected_seconds": 0.0} for i in range(monitoring.LATENCY_PASS_FROM - 1)]
+    few = [{"org_id": f"o{i}", "url": f"http://127.0.0.1:9/{i}", "expected_seconds": 0.0} for i in range(latency.LATENCY_PASS_FROM - 1)]
     assert monitoring.first_month_order(few, {}) == few  # auto: too few new organizations to pay for a pass
     many = few + [{"org_id": "z", "url": "http://127.0.0.1:9/", "expected_seconds": 0.0}]
     assert monitoring.first_month_order(many, {"SVEDEN_LATENCY_PASS": 0}) == many
@@ -149,3 +149,40 @@ def test_the_run_is_running_only_once_its_order_is_known(tmp_path):
     assert resumed.run_id == plan.run_id
     assert seen[1] == [(plan.run_id, "interrupted")]  # resumed only after the ordering
     assert _runs(url) == [(plan.run_id, "running")]
+
+
+def test_a_lone_crawl_starts_its_first_sites_at_once_and_times_the_rest_meanwhile(tmp_path):
+    """`sveden crawl` without Redis: the first SVEDEN_SITES_IN_FLIGHT sites start with no pass before them;
+    the new sites past them are timed while those are crawled, and start slowest first."""
+    import os
+    import subprocess
+    import sys
+    from contextlib import ExitStack
+    from pathlib import Path
+
+    from sitekit import page
+
+    def school(robots_delay: float = 0.0) -> dict[str, Route]:
+        return {"/robots.txt": Route("User-agent: *\n", content_type="text/plain", delay=robots_delay),
+                "/": page('<a href="/sveden/">Сведения об образовательной организации</a>')}
+
+    repo = Path(__file__).resolve().parents[1]
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    env = {**os.environ, "SVEDEN_DATABASE_URL": db_url, "SVEDEN_ALLOW_PRIVATE_ADDRESSES": "1"}
+    with ExitStack() as stack:
+        servers = {name: stack.enter_context(serve(school(delay)))
+                   for name, delay in (("a-first", 0.0), ("b-fast", 0.0), ("c-slow", 1.0), ("d-fast", 0.0))}
+        rows = "\n".join(f"{name};Школа {name};школа;Город;{srv.url}/" for name, srv in servers.items())
+        (tmp_path / "r.csv").write_text("Код;Полное наименование;Тип;Муниципалитет;Адрес сайта\n" + rows + "\n", encoding="utf-8")
+        sets = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=5",
+                "SVEDEN_SITES_IN_FLIGHT=1", "SVEDEN_LATENCY_PASS=1", "SVEDEN_LATENCY_PASS_TIMEOUT=3"]
+        for args in (["registry", "import", str(tmp_path / "r.csv")],
+                     ["crawl", "--month", "2026-03", "--no-busgov", *[a for s in sets for a in ("--set", s)]]):
+            proc = subprocess.run([sys.executable, "-m", "sveden.cli", *args], capture_output=True, text=True, env=env, cwd=repo, timeout=300)
+            assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+        home_asked = {name: next(t for (method, path), t in zip(srv.log, srv.times) if path == "/") for name, srv in servers.items()}
+        robots = {name: sum(1 for _, path in srv.log if path == "/robots.txt") for name, srv in servers.items()}
+    started = sorted(home_asked, key=home_asked.get)
+    assert started[:2] == ["a-first", "c-slow"]  # the first site at once; then the slowest of the timed ones
+    assert robots == {"a-first": 1, "b-fast": 2, "c-slow": 2, "d-fast": 2}  # the pass asked only the sites past the first
+    assert "Время ответа новых сайтов (3) измерено" in proc.stderr

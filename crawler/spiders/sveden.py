@@ -15,11 +15,16 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
+from crawler import latency
 from crawler.errors import classify_exception
 from crawler.sitecrawl import SiteCrawl, Target, failed_site
 
 ERROR_CODES = list(range(400, 600))
 HTTP_FALLBACK_KINDS = ("unreachable", "tls_error", "timeout")  # https could not connect: http is worth a try
+
+
+def _slowest_first(t: Target) -> tuple:
+    return (-t.expected_seconds, t.org_id or "", t.url)
 
 
 def validate_url(url: str) -> str | None:
@@ -45,7 +50,10 @@ def validate_url(url: str) -> str | None:
 class SvedenSpider(scrapy.Spider):
     name = "sveden"
 
-    def __init__(self, targets: list[dict[str, Any]] | str | None = None, targets_file: str | None = None, **kwargs):
+    def __init__(self, targets: list[dict[str, Any]] | str | None = None, targets_file: str | None = None,
+                 latency_overrides: dict[str, Any] | None = None, **kwargs):
+        """``latency_overrides``: the run's settings for a latency pass (crawler.latency) over the new
+        organizations past the first sites in flight, timed while those are crawled; None: no pass here."""
         super().__init__(**kwargs)
         if targets_file:
             with open(targets_file, encoding="utf-8") as fh:
@@ -54,7 +62,9 @@ class SvedenSpider(scrapy.Spider):
             targets = json.loads(targets)
         # Sorted work: the same registry gives the same crawl order (determinism); the sites that took
         # longest last month first, so that none of them starts at the end and holds the run up.
-        self.targets = sorted((Target.from_dict(t) for t in targets or []), key=lambda t: (-t.expected_seconds, t.org_id or "", t.url))
+        self.targets = sorted((Target.from_dict(t) for t in targets or []), key=_slowest_first)
+        self.latency_overrides = latency_overrides
+        self.latency_pass: latency.PendingPass | None = None
         self.sites_open = 0  # seeds handed to the engine whose site has not ended yet
         self.site_ended = asyncio.Event()
 
@@ -118,7 +128,48 @@ class SvedenSpider(scrapy.Spider):
                 return
 
     async def start(self) -> AsyncIterator[Any]:
-        for target in self.targets:
+        first, rest = self.targets, []
+        if self.latency_overrides is not None:
+            # The first sites start at once, unordered by any pass; the new ones among the rest are timed meanwhile.
+            n = self.sites_limit() or len(self.targets)
+            first, rest = self.targets[:n], self.targets[n:]
+            self.latency_pass = self.start_latency_pass(rest)
+        async for item in self.seeds(first):
+            yield item
+        if self.latency_pass is not None:
+            rest = await self.timed(rest, self.latency_pass)
+        async for item in self.seeds(rest):
+            yield item
+
+    def start_latency_pass(self, targets: list[Target]) -> latency.PendingPass | None:
+        new = [{"org_id": t.org_id, "url": t.url} for t in targets if not t.expected_seconds and t.org_id]
+        if not latency.wanted(self.settings.getint("SVEDEN_LATENCY_PASS"), len(new)):
+            return None
+        return latency.PendingPass(new, self.latency_overrides or {}, self.settings.getfloat("SVEDEN_LATENCY_PASS_TIMEOUT"))
+
+    async def timed(self, targets: list[Target], pending: latency.PendingPass) -> list[Target]:
+        """``targets`` slowest first by the pass's answers; as they were when it failed (said in the log)."""
+        from crawler.progress import progress_log
+
+        while not pending.done():
+            await asyncio.sleep(0.1)
+        try:
+            answers = pending.answers()
+        except (RuntimeError, OSError, ValueError) as exc:
+            progress_log().warning("Время ответа сайтов не измерено (%s): новые организации обходятся в порядке реестра", exc)
+            return targets
+        finally:
+            pending.close()
+        timed = {t.org_id: latency.expected_seconds(answers[t.org_id], pending.timeout) for t in targets if t.org_id in answers}
+        progress_log().info(latency.report(pending.count, time.monotonic() - pending.started, pending.timeout, {k: answers[k] for k in timed}))
+        return sorted((replace(t, expected_seconds=timed.get(t.org_id, t.expected_seconds)) for t in targets), key=_slowest_first)
+
+    def closed(self, reason: str) -> None:
+        if self.latency_pass is not None:  # the crawl ended before its pass did
+            self.latency_pass.close()
+
+    async def seeds(self, targets: list[Target]) -> AsyncIterator[Any]:
+        for target in targets:
             problem = validate_url(target.url)
             if problem is None:
                 try:
