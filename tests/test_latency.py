@@ -170,8 +170,9 @@ def test_a_lone_crawl_starts_its_first_sites_at_once_and_times_the_rest_meanwhil
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     env = {**os.environ, "SVEDEN_DATABASE_URL": db_url, "SVEDEN_ALLOW_PRIVATE_ADDRESSES": "1"}
     with ExitStack() as stack:
-        servers = {name: stack.enter_context(serve(school(delay)))
-                   for name, delay in (("a-first", 0.0), ("b-fast", 0.0), ("c-slow", 1.0), ("d-fast", 0.0))}
+        # A host each (the pass leaves alone the hosts the crawl is on: politeness is per host, not per port).
+        servers = {name: stack.enter_context(serve(school(delay), host=f"127.0.0.{i + 2}"))
+                   for i, (name, delay) in enumerate((("a-first", 0.0), ("b-fast", 0.0), ("c-slow", 1.0), ("d-fast", 0.0)))}
         rows = "\n".join(f"{name};Школа {name};школа;Город;{srv.url}/" for name, srv in servers.items())
         (tmp_path / "r.csv").write_text("Код;Полное наименование;Тип;Муниципалитет;Адрес сайта\n" + rows + "\n", encoding="utf-8")
         sets = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=5",
@@ -186,3 +187,21 @@ def test_a_lone_crawl_starts_its_first_sites_at_once_and_times_the_rest_meanwhil
     assert started[:2] == ["a-first", "c-slow"]  # the first site at once; then the slowest of the timed ones
     assert robots == {"a-first": 1, "b-fast": 2, "c-slow": 2, "d-fast": 2}  # the pass asked only the sites past the first
     assert "Время ответа новых сайтов (3) измерено" in proc.stderr
+
+
+def test_the_pass_beside_a_crawl_leaves_the_sites_being_crawled_alone(monkeypatch):
+    from crawler.runner import project_settings
+    from crawler.spiders.sveden import SvedenSpider
+
+    asked = []
+    monkeypatch.setattr(latency, "PendingPass", lambda targets, overrides, timeout: asked.append(targets) or "pending")
+    spider = SvedenSpider(targets=[{"org_id": f"o{i}", "url": url} for i, url in enumerate(
+        ["http://a.example/", "http://b.example/", "http://a.example/school2/", "http://c.example/", "https://b.example/x/"])],
+        latency_overrides={})
+    spider.settings = project_settings({"SVEDEN_LATENCY_PASS": 1})
+    first, rest = spider.targets[:2], spider.targets[2:]
+    assert spider.start_latency_pass(rest, first) == "pending"
+    # a.example and b.example are being crawled (o0, o1): their other schools wait unordered rather than ask them again
+    assert asked == [[{"org_id": "o3", "url": "http://c.example/"}]]
+    asked.clear()
+    assert spider.start_latency_pass([rest[0], rest[2]], first) is None and asked == []  # nothing left to time

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -23,14 +24,19 @@ ERROR_CODES = list(range(400, 600))
 HTTP_FALLBACK_KINDS = ("unreachable", "tls_error", "timeout")  # https could not connect: http is worth a try
 
 
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
 def _slowest_first(t: Target) -> tuple:
     return (-t.expected_seconds, t.org_id or "", t.url)
 
 
 def validate_url(url: str) -> str | None:
     """A Russian explanation of what is wrong with a site URL, or None when it is usable."""
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -133,7 +139,7 @@ class SvedenSpider(scrapy.Spider):
             # The first sites start at once, unordered by any pass; the new ones among the rest are timed meanwhile.
             n = self.sites_limit() or len(self.targets)
             first, rest = self.targets[:n], self.targets[n:]
-            self.latency_pass = self.start_latency_pass(rest)
+            self.latency_pass = self.start_latency_pass(rest, first)
         async for item in self.seeds(first):
             yield item
         if self.latency_pass is not None:
@@ -141,8 +147,11 @@ class SvedenSpider(scrapy.Spider):
         async for item in self.seeds(rest):
             yield item
 
-    def start_latency_pass(self, targets: list[Target]) -> latency.PendingPass | None:
-        new = [{"org_id": t.org_id, "url": t.url} for t in targets if not t.expected_seconds and t.org_id]
+    def start_latency_pass(self, targets: list[Target], started: list[Target]) -> latency.PendingPass | None:
+        """The pass over the new ones of ``targets``, but for those on a host one of ``started`` is on: the
+        crawl is asking that host already, and the pass must not add a request to its politeness (per host)."""
+        busy = {_host(t.url) for t in started}
+        new = [{"org_id": t.org_id, "url": t.url} for t in targets if not t.expected_seconds and t.org_id and _host(t.url) not in busy]
         if not latency.wanted(self.settings.getint("SVEDEN_LATENCY_PASS"), len(new)):
             return None
         return latency.PendingPass(new, self.latency_overrides or {}, self.settings.getfloat("SVEDEN_LATENCY_PASS_TIMEOUT"))
