@@ -26,7 +26,7 @@ def helper_processes(settings, name: str) -> int:
     return value
 
 
-def helper_started(parent: int, then: Callable[..., Any] | None = None, *args: Any) -> None:
+def helper_started(parent: int, gc_thresholds: list[int], then: Callable[..., Any] | None = None, *args: Any) -> None:
     """In each helper process: Ctrl+C is the crawl's to handle; leave when the crawl process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -38,8 +38,8 @@ def helper_started(parent: int, then: Callable[..., Any] | None = None, *args: A
     threading.Thread(target=watch, name="sveden-helper-watch", daemon=True).start()
     if then is not None:
         then(*args)
-    # The collector as in the crawl process (crawler.heap): a store process keeps the rule catalogue,
-    # a page reader its stylesheets, for the whole crawl.
+    # The collector as in the crawl process (crawler.heap, its thresholds; [] keeps Python's): a store
+    # process keeps the rule catalogue, a page reader its stylesheets, for the whole crawl.
     from crawler import heap
 
-    heap.tune(heap.THRESHOLDS)
+    heap.tune(gc_thresholds)

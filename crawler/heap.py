@@ -15,8 +15,14 @@ import gc
 import logging
 
 log = logging.getLogger(__name__)
-# The default of SVEDEN_GC_THRESHOLDS, and what the helper processes take (they import no settings).
-THRESHOLDS = (10_000, 10, 10)
+THRESHOLDS = (10_000, 10, 10)  # the default of SVEDEN_GC_THRESHOLDS
+# What a helper process spawned from now on tunes its collector with (crawler.helperpipe passes it): the
+# crawl's own SVEDEN_GC_THRESHOLDS once its LongLivedHeap exists, --set and environment included.
+_for_helpers: list[int] | tuple[int, ...] = THRESHOLDS
+
+
+def for_helpers() -> list[int]:
+    return list(_for_helpers)
 
 
 def tune(thresholds: list[int] | tuple[int, ...]) -> bool:
@@ -40,7 +46,9 @@ class LongLivedHeap:
     def from_crawler(cls, crawler):
         from scrapy import signals
 
+        global _for_helpers
         ext = cls(crawler.settings.getlist("SVEDEN_GC_THRESHOLDS"))
+        _for_helpers = ext.thresholds  # the helpers start after the extensions (at spider_opened, open_spider)
         crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
         return ext
 

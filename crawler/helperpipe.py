@@ -24,14 +24,15 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from crawler import heap
 from crawler.childprocs import helper_started
 
 HEADER = struct.Struct("!i")  # multiprocessing.Connection's framing for messages below 2 GiB
 
 
-def _serve(conn, parent: int, then: Callable[..., Any] | None, args: tuple, at_end: Callable[[], Any] | None) -> None:
+def _serve(conn, parent: int, gc_thresholds: list[int], then: Callable[..., Any] | None, args: tuple, at_end: Callable[[], Any] | None) -> None:
     """In the helper: answer each call in turn until the crawl process closes its end, then ``at_end()``."""
-    helper_started(parent, then, *args)
+    helper_started(parent, gc_thresholds, then, *args)
     while True:
         try:
             fn, call_args = conn.recv()
@@ -62,7 +63,7 @@ class Helper:
         self.loop = asyncio.get_running_loop()
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_serve, args=(child, os.getpid(), then, args, at_end), daemon=True, name="sveden-helper")
+        self.process = ctx.Process(target=_serve, args=(child, os.getpid(), heap.for_helpers(), then, args, at_end), daemon=True, name="sveden-helper")
         self.process.start()
         child.close()
         self.fd = self.conn.fileno()

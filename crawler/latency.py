@@ -205,11 +205,21 @@ def measure(targets: list[dict[str, Any]], overrides: dict[str, Any], timeout: f
         pending.close()
 
 
+def expected_by_org(answers: dict[str, dict[str, Any]], timeout: float) -> dict[str, float]:
+    """:func:`expected_seconds` of each organization the pass answered for."""
+    return {org_id: expected_seconds(answer, timeout) for org_id, answer in answers.items()}
+
+
 def report(count: int, seconds: float, timeout: float, answers: dict[str, dict[str, Any]]) -> str:
     """The progress line of a pass (Russian, for the run's log)."""
     silent = sum(1 for a in answers.values() if a.get("error") == "timeout")
     return (f"Время ответа новых сайтов ({count}) измерено за {seconds:.0f} с, не ответили за {timeout:g} с: {silent}; "
             "медленные сайты обходятся первыми")
+
+
+def not_measured(exc: BaseException) -> str:
+    """The log line of a pass that failed (the order stays the registry's)."""
+    return f"Время ответа сайтов не измерено ({exc}): новые организации обходятся в порядке реестра"
 
 
 def main(argv: list[str]) -> int:

@@ -109,7 +109,7 @@ EXTENSIONS = {
     "crawler.heap.LongLivedHeap": 100,  # the cyclic collector tuned for the sites in flight (crawler/heap.py)
 }
 # Thresholds of Python's cyclic garbage collector in a crawl process and its helpers (gc.set_threshold;
-# the helpers take the environment's value, not --set); [] keeps Python's (700, 10, 10), under which
+# the helpers are given the crawl's value); [] keeps Python's (700, 10, 10), under which
 # full collections took a third of a large crawl's CPU (crawler/heap.py).
 SVEDEN_GC_THRESHOLDS: list[int] = list(_gc_thresholds)
 # Progress of `sveden check` on stderr: "tty" (one line rewritten in place), "lines", or "" (none).

@@ -139,12 +139,12 @@ def first_month_order(targets: list[dict[str, Any]], overrides: dict[str, Any]) 
     try:
         answers = latency.measure([{"org_id": t["org_id"], "url": t["url"]} for t in new], overrides, timeout)
     except (RuntimeError, OSError, ValueError) as exc:
-        progress_log().warning("Время ответа сайтов не измерено (%s): новые организации обходятся в порядке реестра", exc)
+        progress_log().warning(latency.not_measured(exc))
         return targets
-    timed = {t["org_id"]: latency.expected_seconds(answers[t["org_id"]], timeout) for t in new if t["org_id"] in answers}
+    timed = latency.expected_by_org(answers, timeout)
     ordered = [{**t, "expected_seconds": timed.get(t["org_id"], t.get("expected_seconds") or 0.0)} for t in targets]
     ordered.sort(key=lambda t: (-t["expected_seconds"], t["org_id"]))
-    progress_log().info(latency.report(len(new), time.monotonic() - started, timeout, {k: answers[k] for k in timed}))
+    progress_log().info(latency.report(len(new), time.monotonic() - started, timeout, answers))
     return ordered
 
 

@@ -67,3 +67,21 @@ def test_helpers_tune_their_collector_too():
     thresholds, frozen = asyncio.run(run())
     assert list(thresholds) == project_settings().getlist("SVEDEN_GC_THRESHOLDS")
     assert frozen > 1000
+
+
+def test_helpers_take_the_crawls_own_thresholds(monkeypatch):
+    # --set or the environment changes SVEDEN_GC_THRESHOLDS for the helpers as for the crawl process.
+    from scrapy.utils.test import get_crawler
+
+    monkeypatch.setattr(heap, "_for_helpers", heap.THRESHOLDS)
+    heap.LongLivedHeap.from_crawler(get_crawler(settings_dict={"SVEDEN_GC_THRESHOLDS": [5000, 7, 7]}))
+
+    async def run():
+        helper = Helper()
+        try:
+            return await helper.call(readerkit.collector_state)
+        finally:
+            helper.close()
+
+    thresholds, _ = asyncio.run(run())
+    assert thresholds == (5000, 7, 7)

@@ -16,19 +16,13 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
+from artifacts.urls import url_host_key
 from crawler import latency
 from crawler.errors import classify_exception
 from crawler.sitecrawl import SiteCrawl, Target, failed_site
 
 ERROR_CODES = list(range(400, 600))
 HTTP_FALLBACK_KINDS = ("unreachable", "tls_error", "timeout")  # https could not connect: http is worth a try
-
-
-def _host(url: str) -> str | None:
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
 
 
 def _slowest_first(t: Target) -> tuple:
@@ -150,8 +144,8 @@ class SvedenSpider(scrapy.Spider):
     def start_latency_pass(self, targets: list[Target], started: list[Target]) -> latency.PendingPass | None:
         """The pass over the new ones of ``targets``, but for those on a host one of ``started`` is on: the
         crawl is asking that host already, and the pass must not add a request to its politeness (per host)."""
-        busy = {_host(t.url) for t in started}
-        new = [{"org_id": t.org_id, "url": t.url} for t in targets if not t.expected_seconds and t.org_id and _host(t.url) not in busy]
+        busy = {url_host_key(t.url) for t in started}
+        new = [{"org_id": t.org_id, "url": t.url} for t in targets if not t.expected_seconds and t.org_id and url_host_key(t.url) not in busy]
         if not latency.wanted(self.settings.getint("SVEDEN_LATENCY_PASS"), len(new)):
             return None
         return latency.PendingPass(new, self.latency_overrides or {}, self.settings.getfloat("SVEDEN_LATENCY_PASS_TIMEOUT"))
@@ -165,12 +159,12 @@ class SvedenSpider(scrapy.Spider):
         try:
             answers = pending.answers()
         except (RuntimeError, OSError, ValueError) as exc:
-            progress_log().warning("Время ответа сайтов не измерено (%s): новые организации обходятся в порядке реестра", exc)
+            progress_log().warning(latency.not_measured(exc))
             return targets
         finally:
             pending.close()
-        timed = {t.org_id: latency.expected_seconds(answers[t.org_id], pending.timeout) for t in targets if t.org_id in answers}
-        progress_log().info(latency.report(pending.count, time.monotonic() - pending.started, pending.timeout, {k: answers[k] for k in timed}))
+        timed = latency.expected_by_org(answers, pending.timeout)
+        progress_log().info(latency.report(pending.count, time.monotonic() - pending.started, pending.timeout, answers))
         return sorted((replace(t, expected_seconds=timed.get(t.org_id, t.expected_seconds)) for t in targets), key=_slowest_first)
 
     def closed(self, reason: str) -> None:
