@@ -56,7 +56,8 @@ def test_the_crawls_of_every_kind_have_it():
         assert "crawler.crawldelay.CrawlDelay" in extensions
 
 
-def test_helpers_tune_their_collector_too():
+def _helpers_collector() -> tuple[tuple[int, ...], int]:
+    """A freshly spawned helper's collector: its thresholds and how many objects it froze."""
     async def run():
         helper = Helper()
         try:
@@ -64,7 +65,11 @@ def test_helpers_tune_their_collector_too():
         finally:
             helper.close()
 
-    thresholds, frozen = asyncio.run(run())
+    return asyncio.run(run())
+
+
+def test_helpers_tune_their_collector_too():
+    thresholds, frozen = _helpers_collector()
     assert list(thresholds) == project_settings().getlist("SVEDEN_GC_THRESHOLDS")
     assert frozen > 1000
 
@@ -76,12 +81,5 @@ def test_helpers_take_the_crawls_own_thresholds(monkeypatch):
     monkeypatch.setattr(heap, "_for_helpers", heap.THRESHOLDS)
     heap.LongLivedHeap.from_crawler(get_crawler(settings_dict={"SVEDEN_GC_THRESHOLDS": [5000, 7, 7]}))
 
-    async def run():
-        helper = Helper()
-        try:
-            return await helper.call(readerkit.collector_state)
-        finally:
-            helper.close()
-
-    thresholds, _ = asyncio.run(run())
+    thresholds, _ = _helpers_collector()
     assert thresholds == (5000, 7, 7)
