@@ -73,6 +73,21 @@ def analyse_file(path: Path, ext: str, text_pages: int) -> dict[str, Any]:
     return facts
 
 
+def _consume(fut: asyncio.Future) -> None:
+    if not fut.cancelled():
+        fut.exception()  # retrieved: nobody waits for it, and a dead reader is not an error here
+
+
+class Pin:
+    """The helper a run of related calls goes to (a page's tree stays in the reader that parsed it).
+    Only a preference: when that reader is gone, the next call goes to any, which must cope."""
+
+    __slots__ = ("helper",)
+
+    def __init__(self) -> None:
+        self.helper: Any = None
+
+
 class Readers:
     """The crawl process's document readers (made on first use, closed with the crawl)."""
 
@@ -98,25 +113,40 @@ class Readers:
     async def read(self, *args: Any) -> Any:
         """``read(*args)`` in a reader. When a reader dies, every file it had in hand is read again,
         each alone in a process of its own: the one that killed it raises :class:`ReaderCrashed`."""
+        return await self.call(self.read_fn, *args)
+
+    async def call(self, fn: Callable[..., Any], *args: Any, pin: Pin | None = None) -> Any:
+        """``fn(*args)`` in a reader (the pinned one while it lives), with ``read``'s rule for a crash."""
         async with self.slots:
             if not self.processes:
-                return await asyncio.to_thread(self.read_fn, *args)
+                return await asyncio.to_thread(fn, *args)
             if self.pool is None:
                 self.pool = self._pool()
             pool = self.pool
+            helper = pin.helper if pin is not None and pin.helper in pool.helpers else pool.pick()
+            if pin is not None:
+                pin.helper = helper
             try:
-                return await pool.call(self.read_fn, *args)
+                return await helper.call(fn, *args)
             except BrokenProcessPool:
                 if self.pool is pool:  # the first of its reads to fail replaces it
                     pool.close(wait=False)
                     self.pool = None
             alone = self._pool(1)
             try:
-                return await alone.call(self.read_fn, *args)
+                return await alone.call(fn, *args)
             except BrokenProcessPool:
                 raise ReaderCrashed(f"процесс чтения аварийно завершился на {args[0] if args else '?'}") from None
             finally:
                 alone.close(wait=False)
+
+    def tell(self, fn: Callable[..., Any], *args: Any) -> None:
+        """``fn(*args)`` in every reader now running, not waited for: something the calls after it will
+        find there (a reader answers its calls in order). A reader gone meanwhile simply never knew."""
+        if self.pool is None:
+            return
+        for helper in self.pool.helpers:
+            helper.call(fn, *args).add_done_callback(_consume)
 
     def close(self) -> None:
         """Files not yet begun are dropped; the readers finish the one in hand and are waited for

@@ -170,8 +170,12 @@ class Helpers:
     def __init__(self, processes: int, then: Callable[..., Any] | None = None, *args: Any, at_end: Callable[[], Any] | None = None):
         self.helpers = [Helper(then, *args, at_end=at_end) for _ in range(max(1, processes))]
 
+    def pick(self) -> Helper:
+        """The helper with the fewest calls in hand."""
+        return min(self.helpers, key=lambda h: len(h.pending))
+
     def call(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future:
-        return min(self.helpers, key=lambda h: len(h.pending)).call(fn, *args)
+        return self.pick().call(fn, *args)
 
     def pids(self) -> set[int]:
         return {h.process.pid for h in self.helpers}

@@ -32,7 +32,7 @@ from artifacts.urls import same_site, url_host_key
 from crawler.extract import extract_page, parse_body, stylesheet_urls
 from crawler.feedback_links import select_feedback_links
 from crawler.pagefacts import compile_selectors
-from crawler.pageread import Sheet, page_processes, read_remote
+from crawler.pageread import Sheet, begin_remote, finish_remote, page_processes, read_remote, share_sheet
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"  # which process crawled the site (distributed runs)
@@ -132,13 +132,15 @@ class SiteCrawl:
 
     async def page_from_response(
         self, url: str, response: Response, role: str, section: str,
-        stylesheets: dict[str, Sheet] | None = None, parsed: tuple[Any, str] | None = None,
+        stylesheets: dict[str, Sheet] | None = None, parsed: tuple[Any, str] | None = None, facts: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
         page: dict[str, Any] = {"url": url, "final_url": response.url, "status": response.status, "role": role, "section": section}
         self.bytes += len(response.body)
         if self._readable(response):
-            if self.page_processes:
+            if facts is not None:  # read already (read_in_reader)
+                page.update(facts)
+            elif self.page_processes:
                 page.update(await read_remote(self.page_processes, url, response.url, response.body, ctype or None,
                                               stylesheets or {}, tuple(sel for sel, _ in self.selectors)))
             else:
@@ -181,8 +183,13 @@ class SiteCrawl:
                     self.pages[idx].update(final_url=url, error_kind=kind, error=message)
                     return idx
             # Subsection pages wait for their stylesheets (their markup is judged); the others start them.
-            sheets, parsed, unread = await self.page_stylesheets(response, wait=role in ("section", "addref"))
-            self.pages[idx] = await self.page_from_response(url, response, role, section, sheets, parsed)
+            wait = role in ("section", "addref")
+            if self.page_processes and self.stylesheet_limit and self._readable(response):
+                facts, sheets, unread = await self.read_in_reader(url, response, wait)
+                self.pages[idx] = await self.page_from_response(url, response, role, section, facts=facts)
+            else:
+                sheets, parsed, unread = await self.page_stylesheets(response, wait)
+                self.pages[idx] = await self.page_from_response(url, response, role, section, sheets, parsed)
             if unread and "microdata" in self.pages[idx]:
                 self.pages[idx]["css_unread"] = unread[:5]
             forbidden = [u for u in sheets if u in self.stylesheets_forbidden]
@@ -196,11 +203,7 @@ class SiteCrawl:
 
     async def page_stylesheets(self, response: Response, wait: bool = True) -> tuple[dict[str, Sheet], tuple[Any, str] | None, list[str]]:
         """The site's own stylesheets a page links, the page's parsed tree and the addresses of its
-        stylesheets that could not be read.
-
-        A stylesheet is fetched once per site and shared by every page linking it; another
-        site's (a CDN's) is not read, and at most ``SVEDEN_STYLESHEETS`` per site.
-        """
+        stylesheets that could not be read (a crawl reading its pages itself)."""
         if not self.stylesheet_limit or not self._readable(response):
             return {}, None, []
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
@@ -208,16 +211,45 @@ class SiteCrawl:
         if parsed[0] is None:
             return {}, parsed, []
         urls = [u for u in stylesheet_urls(parsed[0], response.url) if any(same_site(u, h) for h in self.hosts)]
+        sheets, unread = await self.linked_stylesheets(urls, wait)
+        return sheets, parsed, unread
+
+    async def read_in_reader(self, url: str, response: Response, wait: bool) -> tuple[dict[str, Any], dict[str, Sheet], list[str]]:
+        """The page read by a page reader, which alone parses it: (its facts, the stylesheets they
+        applied, those that could not be read). One call when the stylesheets it needs are ones the
+        site has read already; else the reader keeps the tree while they are fetched."""
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        selectors = tuple(sel for sel, _ in self.selectors)
+        arrived = {u: f.result() for u, f in self.stylesheets.items() if f.done() and not f.cancelled() and f.exception() is None}
+        ready = {u: sheet.ready_key for u, sheet in arrived.items() if sheet is not None}
+        unread = frozenset(u for u, sheet in arrived.items() if sheet is None)
+        urls, facts, begun = await begin_remote(self.page_processes, url, response.url, response.body, ctype,
+                                                tuple(self.hosts), ready, unread, wait, selectors)
+        if facts is not None:
+            self.start_stylesheets(urls)  # for the pages to come: this one did not wait for them
+            return facts, {u: arrived[u] for u in urls if u in ready}, [u for u in urls if u in unread]
+        sheets, missing = await self.linked_stylesheets(urls, wait)
+        facts = await finish_remote(self.page_processes, begun, url, response.url, response.body, ctype, sheets, selectors)
+        return facts, sheets, missing
+
+    def start_stylesheets(self, urls: list[str]) -> None:
+        """Fetch each of the site's stylesheets once, at most ``SVEDEN_STYLESHEETS`` per site
+        (another site's, a CDN's, is not read: ``urls`` are the site's own)."""
         for u in urls:
             if u not in self.stylesheets:
                 if len(self.stylesheets) >= self.stylesheet_limit:
                     continue  # over the per-site limit: not asked for, so not «unread»
                 self.stylesheets[u] = asyncio.ensure_future(self._stylesheet(u))
+
+    async def linked_stylesheets(self, urls: list[str], wait: bool) -> tuple[dict[str, Sheet], list[str]]:
+        """The stylesheets of ``urls`` (started now if new), waited for or only those arrived; and
+        the addresses of those that could not be read. A stylesheet is shared by every page linking it."""
+        self.start_stylesheets(urls)
         wanted = [u for u in urls if u in self.stylesheets]
         if not wait:  # what has arrived already; the rest is not waited for, so not «unread» either
             wanted = [u for u in wanted if self.stylesheets[u].done()]
         rules = await asyncio.gather(*(asyncio.shield(self.stylesheets[u]) for u in wanted))
-        return {u: r for u, r in zip(wanted, rules) if r is not None}, parsed, [u for u, r in zip(wanted, rules) if r is None]
+        return {u: r for u, r in zip(wanted, rules) if r is not None}, [u for u, r in zip(wanted, rules) if r is None]
 
     async def _stylesheet(self, url: str) -> Sheet | None:
         """The stylesheet (parsed where its pages are read); None when it could not be read (the
@@ -239,7 +271,10 @@ class SiteCrawl:
             return None
         self.bytes += len(response.body)
         charset = response.headers.get(b"Content-Type", b"").decode("latin-1").partition("charset=")[2].split(";")[0].strip() or None
-        return Sheet(url, response.body, charset)
+        sheet = Sheet(url, response.body, charset)
+        if self.page_processes:
+            share_sheet(self.page_processes, sheet)
+        return sheet
 
     async def probe(self, url: str, deadline: float | None = None) -> None:
         """Does the document exist? HEAD, falling back to a GET that stops after the headers.

@@ -11,7 +11,7 @@ import os
 from scrapy.settings import Settings
 
 from crawler import pageread
-from crawler.docread import Readers
+from crawler.docread import Pin, Readers
 from crawler.extract import extract_page
 from crawler.pagefacts import compile_selectors
 from crawler.pageread import Sheet, page_processes, read_page, read_remote
@@ -80,3 +80,100 @@ def test_page_readers_only_where_they_pay():
     assert resolved(SVEDEN_PROGRESS_TOTAL=3) == 0  # a few sites, a self-check: a reader's start does not pay
     assert resolved(SVEDEN_PROGRESS_TOTAL=200, REDIS_URL="redis://127.0.0.1:6379/0") == 0  # a worker of a shared run
     assert resolved(SVEDEN_PAGE_PROCESSES=1) == 1 and resolved(SVEDEN_PAGE_PROCESSES=0, SVEDEN_PROGRESS_TOTAL=200) == 0
+
+
+SHEET_URL = "http://127.0.0.1/css/site.css"
+HOSTS = ("127.0.0.1",)
+
+
+def test_a_page_is_read_in_one_call_when_its_stylesheets_are_known_to_the_reader():
+    sheet = Sheet(SHEET_URL, CSS)
+    here = extract_page(URL, URL, PAGE, "text/html", {sheet.url: sheet.rules()})
+    pageread.read_page(URL, URL, PAGE, "text/html", [sheet.wire()], ())  # the reader has parsed the sheet (an earlier page)
+    urls, facts = pageread.begin_page(URL, URL, PAGE, "text/html", 101, HOSTS, {sheet.url: sheet.key}, frozenset(), True, ())
+    assert urls == [sheet.url] and facts == here and 101 not in pageread._trees
+
+
+def test_a_page_waiting_for_its_stylesheets_keeps_its_tree_in_the_reader():
+    here = extract_page(URL, URL, PAGE, "text/html", {SHEET_URL: Sheet(SHEET_URL, CSS).rules()})
+    # Not arrived yet, or arrived but its bytes never sent to this reader: the tree waits.
+    for token, arrived in ((102, False), (103, True)):
+        sheet = Sheet(SHEET_URL, CSS)
+        ready = {sheet.url: sheet.key} if arrived else {}
+        urls, facts = pageread.begin_page(URL, URL, PAGE, "text/html", token, HOSTS, ready, frozenset(), True, ())
+        assert urls == [sheet.url] and facts is None and token in pageread._trees
+        assert pageread.finish_page(URL, URL, None, "text/html", token, [sheet.wire()], ()) == here
+        assert token not in pageread._trees  # a tree is read once
+    sheet = Sheet(SHEET_URL, CSS)
+    # A tree gone (another reader, one that died, too many waiting): parsed again, from the bytes sent then.
+    assert pageread.finish_page(URL, URL, None, "text/html", 104, [sheet.wire()], ()) is None
+    assert pageread.finish_page(URL, URL, PAGE, "text/html", 104, [sheet.wire()], ()) == here
+
+
+def test_what_needs_no_wait_is_read_in_one_call():
+    sheet = Sheet(SHEET_URL, CSS)
+    bare = extract_page(URL, URL, PAGE, "text/html", {})
+    assert bare != extract_page(URL, URL, PAGE, "text/html", {sheet.url: sheet.rules()})
+    # A home page does not wait for a stylesheet not arrived; one that could not be read, or another
+    # site's, is not waited for by anyone.
+    assert pageread.begin_page(URL, URL, PAGE, "text/html", 105, HOSTS, {}, frozenset(), False, ()) == ([sheet.url], bare)
+    assert pageread.begin_page(URL, URL, PAGE, "text/html", 106, HOSTS, {}, frozenset({sheet.url}), True, ()) == ([sheet.url], bare)
+    assert pageread.begin_page(URL, URL, PAGE, "text/html", 107, ("example.org",), {}, frozenset(), True, ()) == ([], bare)
+    # Empty (robots.txt, 404): styles nothing, with no bytes to send.
+    assert pageread.begin_page(URL, URL, PAGE, "text/html", 108, HOSTS, {sheet.url: Sheet(SHEET_URL).ready_key}, frozenset(), True, ()) == ([sheet.url], bare)
+    assert not {105, 106, 107, 108} & set(pageread._trees)
+    # A page that does not parse is read at once.
+    urls, facts = pageread.begin_page(URL, URL, b"", "text/html", 109, HOSTS, {}, frozenset(), True, ())
+    assert urls == [] and facts["parse_error"]
+
+
+def test_the_waiting_trees_are_bounded():
+    for token in range(1000, 1000 + pageread.TREES_KEPT + 10):
+        pageread.begin_page(URL, URL, PAGE, "text/html", token, HOSTS, {}, frozenset(), True, ())
+    assert len(pageread._trees) == pageread.TREES_KEPT and 1000 not in pageread._trees
+    pageread._trees.clear()
+
+
+def test_a_reader_dying_while_a_page_waits_costs_a_second_parse_only():
+    sheet = Sheet(SHEET_URL, CSS)
+    here = extract_page(URL, URL, PAGE, "text/html", {sheet.url: sheet.rules()})
+
+    async def scenario():
+        try:
+            urls, facts, begun = await pageread.begin_remote(1, URL, URL, PAGE, "text/html", HOSTS, {}, frozenset(), True, ())
+            assert urls == [sheet.url] and facts is None
+            pool = pageread._readers[id(asyncio.get_running_loop())].pool
+            (pid,) = pool.pids()
+            assert begun[0].helper in pool.helpers  # the page's next call goes to the reader holding its tree
+            os.kill(pid, 9)
+            pool.helpers[0].process.join()
+            after = await pageread.finish_remote(1, begun, URL, URL, PAGE, "text/html", {sheet.url: sheet}, ())
+            return after, pageread._readers[id(asyncio.get_running_loop())].pool.pids(), pid
+        finally:
+            pageread.close_readers()
+
+    after, pids, dead = asyncio.run(scenario())
+    assert after == here and dead not in pids
+
+
+def test_a_stylesheet_the_crawl_has_read_is_handed_to_the_readers_before_the_pages_linking_it():
+    sheet = Sheet(SHEET_URL, CSS)
+    here = extract_page(URL, URL, PAGE, "text/html", {sheet.url: sheet.rules()})
+
+    async def scenario():
+        try:
+            readers = pageread.readers(2)
+            readers.start()
+            pageread.share_sheet(2, sheet)
+            answers = []
+            for token, helper in enumerate(readers.pool.helpers, start=200):  # each reader in turn
+                pin = Pin()
+                pin.helper = helper
+                answers.append(await readers.call(pageread.begin_page, URL, URL, PAGE, "text/html", token, HOSTS,
+                                                  {sheet.url: sheet.key}, frozenset(), True, (), pin=pin))
+                assert pin.helper is helper
+            return answers
+        finally:
+            pageread.close_readers()
+
+    assert asyncio.run(scenario()) == [([sheet.url], here)] * 2  # each read the page in its one call
