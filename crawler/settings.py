@@ -61,6 +61,10 @@ SVEDEN_CRAWL_DELAY_MAX = 30.0  # seconds; a larger Crawl-delay is read as this
 
 # Never hang: timeouts, bounded retries, bounded redirects, bounded bodies.
 DOWNLOAD_TIMEOUT = 20
+# A new connection gives up sooner than a slow answer, and is not retried (crawler/connect.py): a dead
+# host costs a site seconds, not 2 × DOWNLOAD_TIMEOUT. 10 s: TCP has resent its SYN three times by then.
+SVEDEN_CONNECT_TIMEOUT = 10
+DOWNLOAD_HANDLERS = {"http": "crawler.connect.QuickConnectHandler", "https": "crawler.connect.QuickConnectHandler"}
 DNS_TIMEOUT = 10
 RETRY_ENABLED = True
 RETRY_TIMES = 1

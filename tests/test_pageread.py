@@ -15,6 +15,7 @@ from crawler.docread import Pin, Readers
 from crawler.extract import extract_page
 from crawler.pagefacts import compile_selectors
 from crawler.pageread import Sheet, page_processes, read_page, read_remote
+from cikit import real_sites
 from readerkit import crash_on_page
 
 PAGE = """<html><head><title>Сведения</title><link rel="stylesheet" href="/css/site.css"></head><body>
@@ -177,3 +178,18 @@ def test_a_stylesheet_the_crawl_has_read_is_handed_to_the_readers_before_the_pag
             pageread.close_readers()
 
     assert asyncio.run(scenario()) == [([sheet.url], here)] * 2  # each read the page in its one call
+
+
+def test_real_pages_read_in_one_parse_give_the_facts_of_extract_page():
+    """A real university's pages through the reader's two steps: the same facts as one ``extract_page``."""
+    waited = 0
+    for token, f in enumerate(sorted(real_sites().glob("*.html")), start=300):
+        url, body = f"http://127.0.0.1/sveden/{f.stem}/", f.read_bytes()
+        urls, facts = pageread.begin_page(url, url, body, "text/html", token, HOSTS, {}, frozenset(), True, ())
+        sheets = {u: Sheet(u, b".menu, .hidden-block { display: none }") for u in urls}
+        here = extract_page(url, url, body, "text/html", {u: sheet.rules() for u, sheet in sheets.items()})
+        if facts is None:
+            waited += 1
+            facts = pageread.finish_page(url, url, None, "text/html", token, [sheet.wire() for sheet in sheets.values()], ())
+        assert facts == here, f.name
+    assert waited  # their stylesheets are on their own site: the tree waited for them
