@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from scrapy import Request
+# Scrapy's private HTTP/1.1 agent and helpers: pyproject pins Scrapy's minor version for them.
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadTimeoutError, ResponseDataLossError
@@ -31,7 +32,7 @@ class ConnectTimeoutError(Exception):
 
 
 class _Agent(_ScrapyAgent):
-    connect_timeout = float("inf")  # 0 in the settings: the download timeout, as Scrapy's own handler
+    connect_timeout = float("inf")
 
     def _get_agent(self, request: Request, timeout: float):
         # Scrapy passes the download timeout as the connect timeout; the body keeps the download timeout.
@@ -43,14 +44,14 @@ class QuickConnectHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self.connect_timeout = crawler.settings.getfloat("SVEDEN_CONNECT_TIMEOUT")
+        # 0: the download timeout, as in Scrapy's own handler.
+        self.connect_timeout = crawler.settings.getfloat("SVEDEN_CONNECT_TIMEOUT") or float("inf")
 
     async def download_request(self, request: Request) -> Response:
         agent = _Agent(contextFactory=self._contextFactory, bindAddress=self._bind_address, pool=self._pool,
                        maxsize=self._default_maxsize, warnsize=self._default_warnsize, fail_on_dataloss=self._fail_on_dataloss,
                        crawler=self._crawler, tls_verbose_logging=self._tls_verbose_logging)
-        if self.connect_timeout > 0:
-            agent.connect_timeout = self.connect_timeout
+        agent.connect_timeout = self.connect_timeout
         try:
             with wrap_twisted_exceptions():
                 return await maybe_deferred_to_future(agent.download_request(request))

@@ -118,10 +118,10 @@ def _compiled(selectors: tuple[str, ...]) -> Any:
 
 
 def read_page(url: str, final_url: str, body: bytes, content_type: str | None,
-              sheets: list[tuple[int, str, bytes, str | None]], selectors: tuple[str, ...]) -> dict[str, Any]:
-    """In a page reader: ``extract_page`` from the page's bytes and its stylesheets' bytes."""
+              sheets: list[tuple[int, str, bytes, str | None]], selectors: tuple[str, ...], parsed: Any = None) -> dict[str, Any]:
+    """In a page reader: ``extract_page`` from the page's bytes (or its tree, ``parsed``) and its stylesheets' bytes."""
     rules = {sheet_url: _rules(key, sheet_url, sheet_body, charset) for key, sheet_url, sheet_body, charset in sheets}
-    return extract_page(url, final_url, body, content_type, rules, None, _compiled(selectors))
+    return extract_page(url, final_url, body, content_type, rules, parsed, _compiled(selectors))
 
 
 def begin_page(url: str, final_url: str, body: bytes, content_type: str | None, token: int, hosts: tuple[str, ...],
@@ -155,11 +155,9 @@ def finish_page(url: str, final_url: str, body: bytes | None, content_type: str 
     """In a page reader: the facts of the page ``begin_page`` kept, with its stylesheets. None when
     its tree is not here and ``body`` was not sent (the caller sends it then)."""
     kept = _trees.pop(token, None)
-    if kept is None and body is None:
-        return None
-    parsed, body = kept if kept is not None else (parse_body(body, content_type), body)
-    rules = {sheet_url: _rules(key, sheet_url, sheet_body, charset) for key, sheet_url, sheet_body, charset in sheets}
-    return extract_page(url, final_url, body, content_type, rules, parsed, _compiled(selectors))
+    if kept is not None:
+        return read_page(url, final_url, kept[1], content_type, sheets, selectors, kept[0])
+    return read_page(url, final_url, body, content_type, sheets, selectors) if body is not None else None
 
 
 def page_processes(settings) -> int:

@@ -6,31 +6,21 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 from crawlkit import REPO
 from sitekit import Route, page, serve
+from testbed.farm.server import never_accepting
 
 
 @contextlib.contextmanager
 def dead_host():
-    """A listener that never accepts, its queue full: the kernel drops further SYNs (a connect timeout)."""
-    held = []
+    """The address of a server that never accepts a connection."""
+    held = never_accepting("127.0.0.1")
     try:
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        s.listen(0)
-        held.append(s)
-        for _ in range(2):  # a backlog of 0 still queues one connection: fill it
-            c = socket.socket()
-            c.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                c.connect(s.getsockname())
-            held.append(c)
-        yield f"http://127.0.0.1:{s.getsockname()[1]}/"
+        yield f"http://127.0.0.1:{held[0].getsockname()[1]}/"
     finally:
         for sock in held:
             sock.close()

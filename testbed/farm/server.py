@@ -42,6 +42,23 @@ def raise_fd_limit(wanted: int) -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+def never_accepting(host: str, port: int = 0) -> list[socket.socket]:
+    """A listener on (host, port) that never accepts, its accept queue filled: the kernel drops further
+    SYNs, so a client's connect times out. The listener first, then the connections filling its queue."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port))
+    s.listen(0)
+    held = [s]
+    for _ in range(2):  # a backlog of 0 still queues one connection: fill it
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            c.connect(s.getsockname())
+        held.append(c)
+    return held
+
+
 class FarmServer:
     """Serves a :class:`Farm`; ``farm.port`` is set once the sockets are bound."""
 
@@ -99,17 +116,7 @@ class FarmServer:
         for site in self.farm.sites:
             if site.network != "dead" or "down" in site.faults:
                 continue
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((site.host, self.port))
-            s.listen(0)
-            self.dead.append(s)
-            for _ in range(2):  # a backlog of 0 still queues one connection: fill it
-                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                c.setblocking(False)
-                with contextlib.suppress(BlockingIOError):
-                    c.connect((site.host, self.port))
-                self.dead.append(c)
+            self.dead += never_accepting(site.host, self.port)
 
     def network_delay(self, site: SiteSpec) -> float:
         """Seconds the site's network adds to this response (0 on loopback).
